@@ -12,7 +12,7 @@ packages=(
   libnftnl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libcpp-httplib-dev
   libssl-dev libyaml-cpp-dev libipset-dev catch2
   # kernel tools the daemons and tests drive
-  iproute2 iptables ipset ipvsadm conntrack kmod curl socat
+  iproute2 iptables ipset ipvsadm conntrack kmod curl socat openssl python3
   # vm tier: Debian's kernel (IPVS, dummy, IPIP, SCTP as modules), qemu, a static busybox
   qemu-system-x86 linux-image-amd64 busybox-static
   # real peers and clients for tests
