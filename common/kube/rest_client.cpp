@@ -61,6 +61,9 @@ std::string DescribeError(httplib::Error error) {
   return httplib::to_string(error);
 }
 
+// Bodies of failed watch requests are Status objects; anything longer is cut.
+constexpr size_t kMaxErrorBody = 64 * 1024;
+
 }  // namespace
 
 Expected<std::unique_ptr<RestClient>> RestClient::Create(const RestConfig& config) {
@@ -97,6 +100,10 @@ RestClient::RestClient(std::unique_ptr<httplib::ClientImpl> http, std::string ba
 
 RestClient::~RestClient() = default;
 
+void RestClient::Cancel() {
+  http_->stop();
+}
+
 Expected<std::multimap<std::string, std::string>> RestClient::Headers() {
   std::multimap<std::string, std::string> headers{{"Accept", "application/json"},
                                                   {"Accept-Encoding", "gzip"},
@@ -121,30 +128,32 @@ Expected<HttpResponse> RestClient::Get(const std::string& path_and_query,
   return HttpResponse{result->status, std::move(result->body)};
 }
 
-Expected<int> RestClient::Stream(const std::string& path_and_query,
-                                 const std::function<bool(std::string_view)>& on_data,
-                                 std::chrono::seconds timeout) {
+Expected<StreamResult> RestClient::Stream(const std::string& path_and_query,
+                                          const std::function<bool(std::string_view)>& on_data,
+                                          std::chrono::seconds timeout) {
   auto headers = Headers();
   if (!headers) return headers.error();
   http_->set_read_timeout(timeout);
   httplib::Headers request_headers(headers->begin(), headers->end());
-  int status = 0;
+  StreamResult outcome;
   auto result = http_->Get((base_path_ + path_and_query).c_str(), request_headers,
-                           [&status](const httplib::Response& response) {
-                             status = response.status;
+                           [&outcome](const httplib::Response& response) {
+                             outcome.status = response.status;
                              return true;
                            },
-                           [&on_data, &status](const char* data, size_t length) {
-                             // Error bodies are short JSON Status objects; they go to the caller
-                             // too.
-                             (void)status;
-                             return on_data(std::string_view(data, length));
+                           [&on_data, &outcome](const char* data, size_t length) {
+                             if (outcome.status == 200)
+                               return on_data(std::string_view(data, length));
+                             const size_t room =
+                                 kMaxErrorBody - std::min(kMaxErrorBody, outcome.error_body.size());
+                             outcome.error_body.append(data, std::min(room, length));
+                             return true;
                            });
   if (!result && result.error() != httplib::Error::Canceled) {
     return Error{ECONNRESET,
                  "watch " + server_ + path_and_query + ": " + DescribeError(result.error())};
   }
-  return status;
+  return outcome;
 }
 
 }  // namespace kr::kube

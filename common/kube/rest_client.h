@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "common/base/expected.h"
+#include "common/kube/api_transport.h"
 #include "common/kube/rest_config.h"
 #include "common/kube/token_source.h"
 
@@ -29,26 +30,18 @@ class ClientImpl;
 
 namespace kr::kube {
 
-struct HttpResponse {
-  int status = 0;
-  std::string body;
-};
-
-class RestClient {
+class RestClient : public ApiTransport {
  public:
   // Parses certificates and keys now, so a bad kubeconfig fails at start-up.
   static Expected<std::unique_ptr<RestClient>> Create(const RestConfig& config);
-  ~RestClient();
+  ~RestClient() override;
 
-  // A plain GET of a path with its query (e.g. "/api/v1/nodes?limit=500").
   Expected<HttpResponse> Get(const std::string& path_and_query,
-                             std::chrono::seconds timeout = std::chrono::seconds(60));
-
-  // A streaming GET: on_data receives the body as it arrives; returning false from it ends the
-  // request. Returns the HTTP status once the stream ends. `timeout` bounds a silent read.
-  Expected<int> Stream(const std::string& path_and_query,
-                       const std::function<bool(std::string_view)>& on_data,
-                       std::chrono::seconds timeout);
+                             std::chrono::seconds timeout) override;
+  Expected<StreamResult> Stream(const std::string& path_and_query,
+                                const std::function<bool(std::string_view)>& on_data,
+                                std::chrono::seconds timeout) override;
+  void Cancel() override;
 
   const std::string& server() const { return server_; }
 
