@@ -1,0 +1,67 @@
+// NetworkPolicy, proto/schemas/networkpolicy.v1.schema.json: the complete v1 spec.
+//
+// Presence matters for peers: a peer's podSelector that is absent differs from one that is
+// present and empty, so those are std::optional. policyTypes is always filled in by the
+// publisher (the API server's defaulting).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/model/common_types.h"
+#include "common/model/schema_version.h"
+
+namespace kr::model {
+
+struct IpBlock {
+  std::string cidr;
+  std::vector<std::string> except;
+  bool operator==(const IpBlock&) const = default;
+};
+
+struct NetworkPolicyPeer {
+  std::optional<LabelSelector> pod_selector;
+  std::optional<LabelSelector> namespace_selector;
+  std::optional<IpBlock> ip_block;
+  bool operator==(const NetworkPolicyPeer&) const = default;
+};
+
+struct NetworkPolicyPort {
+  std::string protocol = "TCP";
+  std::optional<IntOrString> port;  // absent: every port of the protocol
+  std::optional<int32_t> end_port;  // with a numeric port: the range [port, end_port]
+  bool operator==(const NetworkPolicyPort&) const = default;
+};
+
+// An empty ports list matches every port; an empty peers list matches every peer.
+struct NetworkPolicyRule {
+  std::vector<NetworkPolicyPort> ports;
+  std::vector<NetworkPolicyPeer> peers;  // "from" (ingress) or "to" (egress) on the wire
+  bool operator==(const NetworkPolicyRule&) const = default;
+};
+
+struct NetworkPolicy {
+  static constexpr SchemaVersion kSchema{1, 0};
+
+  std::string ns;  // "namespace" on the wire
+  std::string name;
+  LabelSelector pod_selector;
+  std::vector<std::string> policy_types;  // Ingress, Egress
+  std::vector<NetworkPolicyRule> ingress;
+  std::vector<NetworkPolicyRule> egress;
+
+  std::string Key() const { return NamespacedKey(ns, name); }
+  bool operator==(const NetworkPolicy&) const = default;
+};
+
+void to_json(nlohmann::json& j, const IpBlock& v);
+void from_json(const nlohmann::json& j, IpBlock& v);
+void to_json(nlohmann::json& j, const NetworkPolicyPeer& v);
+void from_json(const nlohmann::json& j, NetworkPolicyPeer& v);
+void to_json(nlohmann::json& j, const NetworkPolicyPort& v);
+void from_json(const nlohmann::json& j, NetworkPolicyPort& v);
+void to_json(nlohmann::json& j, const NetworkPolicy& v);
+void from_json(const nlohmann::json& j, NetworkPolicy& v);
+
+}  // namespace kr::model

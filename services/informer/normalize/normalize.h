@@ -1,0 +1,30 @@
+// Turning raw apiserver objects into the bus's normalized objects (proto/schemas/): only the
+// fields the dataplanes need, defaults applied as the apiserver would, values the kernel will
+// receive validated. An object that cannot be normalized yields an Error whose message names
+// the field; the caller logs it with the object's namespace/name, counts it and skips it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/base/expected.h"
+#include "common/model/model.h"
+
+namespace kr::informer {
+
+Expected<model::Service> NormalizeService(const nlohmann::json& object);
+Expected<model::Pod> NormalizePod(const nlohmann::json& object);
+Expected<model::Node> NormalizeNode(const nlohmann::json& object);
+Expected<model::Namespace> NormalizeNamespace(const nlohmann::json& object);
+Expected<model::NetworkPolicy> NormalizeNetworkPolicy(const nlohmann::json& object);
+
+// One EndpointSlice's share of its service's endpoints (merged by EndpointsMerger).
+struct EndpointSliceShare {
+  std::string service_key;  // namespace/service, from the kubernetes.io/service-name label
+  std::vector<model::Endpoint> endpoints;
+};
+// FQDN slices carry no addresses a proxy can use: they yield an empty share.
+Expected<EndpointSliceShare> NormalizeEndpointSlice(const nlohmann::json& object);
+
+}  // namespace kr::informer

@@ -1,0 +1,159 @@
+#include "common/model/service.h"
+
+#include "services/informer/normalize/annotations.h"
+#include "services/informer/normalize/guard.h"
+#include "services/informer/normalize/normalize.h"
+#include "services/informer/normalize/validation.h"
+
+namespace kr::informer {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int32_t kDefaultAffinityTimeout = 10800;  // the apiserver's default, 3 hours
+constexpr const char* kProxyNameLabel = "service.kubernetes.io/service-proxy-name";
+
+void RequireValid(const std::string& path, const std::string& problem) {
+  if (!problem.empty()) Invalid(path, problem);
+}
+
+std::vector<std::string> IpList(const json& parent, const char* key, const std::string& path) {
+  std::vector<std::string> ips = StringList(parent, key, path);
+  for (size_t i = 0; i < ips.size(); ++i) {
+    RequireValid(path + "." + key + "[" + std::to_string(i) + "]", CheckIp(ips[i], &ips[i]));
+  }
+  return ips;
+}
+
+model::ServicePort ReadPort(const json& port, const std::string& path) {
+  model::ServicePort out;
+  out.name = String(port, "name", path);
+  out.protocol = String(port, "protocol", path);
+  if (out.protocol.empty()) out.protocol = "TCP";
+  RequireValid(path + ".protocol", CheckProtocol(out.protocol));
+  out.port = static_cast<int32_t>(Integer(port, "port", path, 1, 65535, 0));
+  if (out.port == 0) Invalid(path + ".port", "missing");
+  out.node_port = static_cast<int32_t>(Integer(port, "nodePort", path, 0, 65535));
+  auto target = port.find("targetPort");
+  if (target == port.end() || target->is_null()) {
+    out.target_port.number = out.port;  // the apiserver defaults targetPort to port
+  } else if (target->is_string()) {
+    out.target_port.name = target->get<std::string>();
+    RequireValid(path + ".targetPort", CheckPortName(out.target_port.name));
+  } else {
+    out.target_port.number = static_cast<int32_t>(Integer(port, "targetPort", path, 1, 65535));
+  }
+  return out;
+}
+
+model::Service Normalize(const json& object) {
+  const ObjectName id = ReadName(object, /*namespaced=*/true);
+  const json& metadata = object["metadata"];
+  const json* spec_ptr = Object(object, "spec", "");
+  static const json kEmpty = json::object();
+  const json& spec = spec_ptr ? *spec_ptr : kEmpty;
+
+  model::Service svc;
+  svc.ns = id.ns;
+  svc.name = id.name;
+  svc.type = String(spec, "type", "spec");
+  if (svc.type.empty()) svc.type = "ClusterIP";
+  if (svc.type != "ClusterIP" && svc.type != "NodePort" && svc.type != "LoadBalancer" &&
+      svc.type != "ExternalName") {
+    Invalid("spec.type", "unknown service type \"" + svc.type + "\"");
+  }
+
+  std::vector<std::string> cluster_ips = StringList(spec, "clusterIPs", "spec");
+  if (cluster_ips.empty()) {
+    const std::string single = String(spec, "clusterIP", "spec");
+    if (!single.empty()) cluster_ips.push_back(single);
+  }
+  for (size_t i = 0; i < cluster_ips.size(); ++i) {
+    if (cluster_ips[i] == "None") {
+      svc.headless = true;
+      continue;
+    }
+    std::string canonical;
+    RequireValid("spec.clusterIPs[" + std::to_string(i) + "]", CheckIp(cluster_ips[i], &canonical));
+    svc.cluster_ips.push_back(canonical);
+  }
+  svc.ip_families = StringList(spec, "ipFamilies", "spec");
+  svc.external_ips = IpList(spec, "externalIPs", "spec");
+  svc.load_balancer_source_ranges = StringList(spec, "loadBalancerSourceRanges", "spec");
+  for (auto& range : svc.load_balancer_source_ranges) {
+    RequireValid("spec.loadBalancerSourceRanges", CheckCidr(range, &range));
+  }
+  svc.external_name = String(spec, "externalName", "spec");
+
+  // LoadBalancer addresses: the deprecated spec.loadBalancerIP and every ingress IP in status.
+  const std::string requested_lb = String(spec, "loadBalancerIP", "spec");
+  if (!requested_lb.empty()) {
+    std::string canonical;
+    RequireValid("spec.loadBalancerIP", CheckIp(requested_lb, &canonical));
+    svc.load_balancer_ips.push_back(canonical);
+  }
+  if (const json* status = Object(object, "status", "")) {
+    if (const json* lb = Object(*status, "loadBalancer", "status")) {
+      const json& ingress = Array(*lb, "ingress", "status.loadBalancer");
+      for (size_t i = 0; i < ingress.size(); ++i) {
+        const std::string ip = String(ingress[i], "ip", "status.loadBalancer.ingress");
+        if (ip.empty()) continue;  // hostname-only ingress: nothing to program
+        std::string canonical;
+        RequireValid("status.loadBalancer.ingress[" + std::to_string(i) + "].ip",
+                     CheckIp(ip, &canonical));
+        if (std::find(svc.load_balancer_ips.begin(), svc.load_balancer_ips.end(), canonical) ==
+            svc.load_balancer_ips.end()) {
+          svc.load_balancer_ips.push_back(canonical);
+        }
+      }
+    }
+  }
+
+  const json& ports = Array(spec, "ports", "spec");
+  for (size_t i = 0; i < ports.size(); ++i) {
+    svc.ports.push_back(ReadPort(ports[i], "spec.ports[" + std::to_string(i) + "]"));
+  }
+
+  svc.session_affinity = String(spec, "sessionAffinity", "spec");
+  if (svc.session_affinity.empty()) svc.session_affinity = "None";
+  if (svc.session_affinity != "None" && svc.session_affinity != "ClientIP") {
+    Invalid("spec.sessionAffinity", "unknown value \"" + svc.session_affinity + "\"");
+  }
+  if (svc.session_affinity == "ClientIP") {
+    svc.session_affinity_timeout_seconds = kDefaultAffinityTimeout;
+    if (const json* config = Object(spec, "sessionAffinityConfig", "spec")) {
+      if (const json* client_ip = Object(*config, "clientIP", "spec.sessionAffinityConfig")) {
+        svc.session_affinity_timeout_seconds = static_cast<int32_t>(
+            Integer(*client_ip, "timeoutSeconds", "spec.sessionAffinityConfig.clientIP", 1, 86400,
+                    kDefaultAffinityTimeout));
+      }
+    }
+  }
+
+  svc.external_traffic_policy = String(spec, "externalTrafficPolicy", "spec");
+  if (svc.external_traffic_policy.empty()) svc.external_traffic_policy = "Cluster";
+  svc.internal_traffic_policy = String(spec, "internalTrafficPolicy", "spec");
+  if (svc.internal_traffic_policy.empty()) svc.internal_traffic_policy = "Cluster";
+  for (const auto& [field, value] :
+       {std::pair{"spec.externalTrafficPolicy", svc.external_traffic_policy},
+        std::pair{"spec.internalTrafficPolicy", svc.internal_traffic_policy}}) {
+    if (value != "Cluster" && value != "Local") Invalid(field, "unknown value \"" + value + "\"");
+  }
+  svc.health_check_node_port =
+      static_cast<int32_t>(Integer(spec, "healthCheckNodePort", "spec", 0, 65535));
+
+  const auto labels = StringMap(metadata, "labels", "metadata");
+  if (auto it = labels.find(kProxyNameLabel); it != labels.end()) svc.proxy_name = it->second;
+  svc.annotations =
+      KeepAnnotations(StringMap(metadata, "annotations", "metadata"), {kKubeRouterPrefix});
+  return svc;
+}
+
+}  // namespace
+
+Expected<model::Service> NormalizeService(const json& object) {
+  return Guarded([&] { return Normalize(object); });
+}
+
+}  // namespace kr::informer
