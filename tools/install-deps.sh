@@ -17,6 +17,11 @@ packages=(
   qemu-system-x86 linux-image-amd64 busybox-static
   # real peers and clients for tests
   gobgpd bird2 frr containernetworking-plugins python3-zmq python3-kubernetes
+  # fuzzing (libFuzzer with sanitizers)
+  clang libclang-rt-14-dev
+  # Helm chart rendering in tests: Go's text/template with sprig, as Helm does
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
+  golang-github-xeipuuv-gojsonschema-dev
 )
 
 missing=()
