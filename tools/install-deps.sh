@@ -16,7 +16,7 @@ packages=(
   # vm tier: Debian's kernel (IPVS, dummy, IPIP, SCTP as modules), qemu, a static busybox
   qemu-system-x86 linux-image-amd64 busybox-static
   # real peers and clients for tests
-  gobgpd bird2 frr containernetworking-plugins python3-zmq python3-kubernetes
+  gobgpd bird2 frr containernetworking-plugins python3-zmq python3-cbor2 python3-kubernetes
   # fuzzing (libFuzzer with sanitizers)
   clang libclang-rt-14-dev
   # Helm chart rendering in tests: Go's text/template with sprig, as Helm does

@@ -1,0 +1,128 @@
+// The writing end of the state bus (proto/SPEC.md): owns the state of every topic, publishes
+// each change as a sequenced delta on the PUB socket, serves consistent snapshots on the
+// ROUTER socket, sends heartbeats and the in-sync marker. One publisher per bus; the
+// informer is the only one.
+//
+// Threading: Upsert/Delete/MarkInSync/Stats/CopyState may be called from any thread (one
+// mutex guards the state and the PUB socket). A background thread owned by the Publisher
+// serves snapshots and sends heartbeats; it copies the state under the mutex (cheap: values
+// are shared, immutable) and sends the reply without holding it, so a large or slow snapshot
+// never delays deltas.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/base/expected.h"
+#include "common/bus/address.h"
+#include "common/bus/topic.h"
+#include "common/bus/wire.h"
+
+namespace kr::bus {
+
+struct PublisherOptions {
+  BusAddress address;
+  // When set, PrepareBusDirectory() runs on it before binding (the ipc:// default).
+  std::string bus_directory;
+  std::chrono::milliseconds heartbeat_interval{1000};
+  // Per-subscriber queue on the PUB socket; beyond it ZeroMQ drops (detected by sequence).
+  int send_high_water_mark = 100000;
+  // How long a snapshot reply may wait for a slow reader before it is abandoned.
+  std::chrono::milliseconds snapshot_send_timeout{5000};
+  uint64_t epoch = 0;  // 0: random (the normal case); tests may fix it
+};
+
+// Counters for metrics; a copy, consistent at one instant.
+struct PublisherStats {
+  uint64_t epoch = 0;
+  bool in_sync = false;
+  PerTopic<uint64_t> seqs{};
+  PerTopic<uint64_t> objects{};
+  uint64_t deltas_published = 0;
+  uint64_t unchanged_skipped = 0;  // upserts equal to the stored object: nothing sent
+  uint64_t heartbeats_sent = 0;
+  uint64_t snapshots_served = 0;
+  uint64_t snapshots_abandoned = 0;  // reader vanished or did not drain in time
+  uint64_t bad_snapshot_requests = 0;
+};
+
+class Publisher {
+ public:
+  // Binds both sockets (restricting ipc:// socket files to 0600) and starts the snapshot and
+  // heartbeat thread.
+  static Expected<std::unique_ptr<Publisher>> Create(const PublisherOptions& options);
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // Stores the object and publishes an UPSERT, unless it equals the stored one.
+  template <typename T>
+  Status Upsert(const T& object) {
+    return Upsert(TopicOf<T>::value, object.Key(), nlohmann::json(object), T::kSchema);
+  }
+  Status Upsert(Topic topic, const std::string& key, const nlohmann::json& value,
+                model::SchemaVersion schema);
+  // As Upsert, with the body already CBOR-encoded (benchmarks, tests of odd bodies).
+  Status UpsertEncoded(Topic topic, const std::string& key, std::string cbor,
+                       model::SchemaVersion schema);
+
+  // Removes the object and publishes a DELETE; a missing key publishes nothing.
+  Status Delete(Topic topic, const std::string& key);
+
+  // After the initial list of every kind: in-sync from now on, for this epoch.
+  void MarkInSync();
+
+  // Sends arbitrary frames on the update socket, bypassing state and sequences. For tests
+  // of consumers' robustness and for tools; never used by the informer.
+  Status SendRawForTest(const std::vector<std::string>& frames);
+
+  PublisherStats Stats() const;
+  uint64_t epoch() const { return epoch_; }
+  // The endpoints as bound: a tcp:// port given as "*" is resolved here.
+  const BusAddress& bound_address() const { return bound_; }
+  // The current state as JSON: topic -> key -> object. For tests and tools.
+  std::map<Topic, std::map<std::string, nlohmann::json>> CopyState() const;
+
+ private:
+  struct Entry {
+    std::string key;
+    EncodedObject object;
+  };
+  struct SnapshotCopy;
+
+  explicit Publisher(const PublisherOptions& options);
+  Status Bind();
+  Status PublishLocked(Topic topic, const std::string& key, MessageType type,
+                       model::SchemaVersion schema, std::string_view body);
+  void SendControlLocked(MessageType type);
+  void RunBackground();
+  void MaybeHeartbeat();
+  void ServeSnapshotRequest();
+  bool SendReply(const zmq::message_t& identity, std::string_view topic, std::string_view header,
+                 std::string_view key, std::string_view body,
+                 std::chrono::steady_clock::time_point deadline);
+
+  const PublisherOptions options_;
+  const uint64_t epoch_;
+  zmq::context_t context_;
+  BusAddress bound_;
+  std::atomic<bool> stopping_{false};
+  std::chrono::steady_clock::time_point next_heartbeat_;  // background thread only
+  zmq::socket_t router_;                                  // background thread only
+  std::thread background_;
+
+  mutable std::mutex mu_;
+  zmq::socket_t pub_;                                                              // guarded by mu_
+  PerTopic<std::unordered_map<std::string, std::shared_ptr<const Entry>>> state_;  // mu_
+  PublisherStats stats_;                                                           // mu_
+};
+
+}  // namespace kr::bus

@@ -1,0 +1,353 @@
+#include "common/bus/subscriber.h"
+
+#include <algorithm>
+
+namespace kr::bus {
+namespace {
+
+constexpr auto kMaxPollWait = std::chrono::milliseconds(50);  // bounds the stop latency
+constexpr size_t kUpdateBatch = 4096;                         // between timer checks
+
+}  // namespace
+
+Subscriber::Subscriber(SubscriberOptions options)
+    : options_(std::move(options)),
+      dead_after_heartbeats_(std::max(1, options_.dead_after_heartbeats)),
+      context_(1),
+      sub_(context_, zmq::socket_type::sub),
+      heartbeat_(options_.initial_heartbeat) {}
+
+Subscriber::~Subscriber() {
+  Stop();
+}
+
+void Subscriber::OnRaw(Topic topic, UpsertFn upsert, DeleteFn remove) {
+  Handler& handler = handlers_[Index(topic)];
+  if (!handler.wanted) wanted_.push_back(topic);
+  handler = Handler{true, std::move(upsert), nullptr, std::move(remove)};
+}
+
+void Subscriber::OnEncoded(Topic topic, EncodedUpsertFn upsert, DeleteFn remove) {
+  Handler& handler = handlers_[Index(topic)];
+  if (!handler.wanted) wanted_.push_back(topic);
+  handler = Handler{true, nullptr, std::move(upsert), std::move(remove)};
+}
+
+Status Subscriber::Start() {
+  try {
+    sub_.set(zmq::sockopt::linger, 0);
+    sub_.set(zmq::sockopt::rcvhwm, options_.receive_high_water_mark);
+    sub_.set(zmq::sockopt::subscribe, kControlTopic);
+    for (Topic topic : wanted_) sub_.set(zmq::sockopt::subscribe, TopicName(topic));
+    sub_.connect(options_.address.updates);
+  } catch (const zmq::error_t& e) {
+    return Error{e.num(), std::string("connect bus subscriber: ") + e.what()};
+  }
+  last_heard_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void Subscriber::Stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+SubscriberStats Subscriber::Stats() const {
+  std::lock_guard lock(stats_mu_);
+  return shared_stats_;
+}
+
+void Subscriber::Run() {
+  // Subscribed first (Start), so every delta after the snapshot is queued, not lost.
+  RequestSnapshot();
+  while (!stopping_) {
+    std::vector<zmq::pollitem_t> items{{sub_.handle(), 0, ZMQ_POLLIN, 0}};
+    if (dealer_) items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});
+    try {
+      zmq::poll(items, kMaxPollWait);
+    } catch (const zmq::error_t&) {
+      continue;  // EINTR
+    }
+    if (items[0].revents & ZMQ_POLLIN) DrainUpdates();
+    if (items.size() > 1 && (items[1].revents & ZMQ_POLLIN)) DrainSnapshot();
+    CheckTimers();
+    PublishStats();
+  }
+}
+
+void Subscriber::RequestSnapshot() {
+  if (have_snapshot_ || stats_.snapshot_requests > 0) ++stats_.resnapshots;
+  ++stats_.snapshot_requests;
+  // A fresh DEALER per request: a late reply to an abandoned request can never arrive.
+  dealer_.reset();
+  dealer_.emplace(context_, zmq::socket_type::dealer);
+  dealer_->set(zmq::sockopt::linger, 0);
+  dealer_->set(zmq::sockopt::rcvhwm, 0);
+  dealer_->connect(options_.address.snapshot);
+  SendSnapshotRequest(*dealer_, wanted_);
+  assembler_.emplace(wanted_);
+  // Everything queued so far was sent before this request, so the reply covers it.
+  queue_.clear();
+  phase_ = Phase::kAwaitingSnapshot;
+  snapshot_requested_at_ = std::chrono::steady_clock::now();
+}
+
+void Subscriber::DrainUpdates() {
+  for (size_t i = 0; i < kUpdateBatch; ++i) {
+    std::vector<zmq::message_t> frames;
+    if (!ReceiveMessage(sub_, frames, true)) {
+      return;
+    }
+    last_heard_ = std::chrono::steady_clock::now();
+    stats_.publisher_alive = true;
+    if (lost_) {
+      // The request sent while the publisher was silent may have gone to a dead peer.
+      lost_ = false;
+      RequestSnapshot();
+    }
+    auto message = ParseMessage(frames);
+    if (!message) {
+      ++stats_.malformed;
+      continue;
+    }
+    HandleUpdate(std::move(*message));
+  }
+}
+
+void Subscriber::DrainSnapshot() {
+  while (dealer_) {
+    std::vector<zmq::message_t> frames;
+    if (!ReceiveMessage(*dealer_, frames, true)) {
+      return;
+    }
+    auto message = ParseMessage(frames);
+    Expected<SnapshotAssembler::Progress> progress =
+        message ? assembler_->Feed(std::move(*message))
+                : Expected<SnapshotAssembler::Progress>(message.error());
+    if (!progress) {
+      ++stats_.snapshot_failures;
+      if (!message) ++stats_.malformed;
+      RequestSnapshot();
+      return;
+    }
+    if (*progress == SnapshotAssembler::Progress::kDone) {
+      Install(assembler_->Take());
+      return;
+    }
+  }
+}
+
+void Subscriber::CheckTimers() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_heard_ > DeadAfter() && stats_.publisher_alive) {
+    stats_.publisher_alive = false;
+    ++stats_.publisher_timeouts;
+    lost_ = true;
+    if (on_lost_) on_lost_();
+    RequestSnapshot();  // keeps the view; the reply or the next heartbeat decides
+    return;
+  }
+  auto timeout = lost_ ? DeadAfter() : std::max(options_.snapshot_timeout, DeadAfter());
+  if (phase_ == Phase::kAwaitingSnapshot && now - snapshot_requested_at_ > timeout) {
+    ++stats_.snapshot_failures;
+    RequestSnapshot();
+  }
+}
+
+void Subscriber::HandleUpdate(Message message) {
+  if (phase_ == Phase::kAwaitingSnapshot) {
+    queue_.push_back(std::move(message));
+    return;
+  }
+  ProcessLive(std::move(message));
+}
+
+void Subscriber::ProcessLive(Message message) {
+  const Header& header = message.header;
+  if (!message.topic && message.topic_name != kControlTopic) {
+    ++stats_.ignored;
+    return;
+  }
+  if (header.epoch != epoch_) {
+    RequestSnapshot();  // a new publisher; counted as an epoch change once installed
+    return;
+  }
+  if (!message.topic) {
+    ProcessControl(message);
+    return;
+  }
+  const Topic topic = *message.topic;
+  if (header.type != MessageType::kUpsert && header.type != MessageType::kDelete) {
+    ++stats_.malformed;
+    return;
+  }
+  if (!handlers_[Index(topic)].wanted) {
+    ++stats_.ignored;
+    return;
+  }
+  uint64_t& seq = seqs_[Index(topic)];
+  if (header.seq <= seq) {
+    ++stats_.duplicates;
+    return;
+  }
+  if (header.seq > seq + 1) {
+    ++stats_.gaps;
+    RequestSnapshot();
+    return;
+  }
+  seq = header.seq;
+  ++stats_.deltas_applied;
+  if (header.type == MessageType::kUpsert) {
+    ApplyUpsert(topic, message.key, EncodedObject{header.schema, std::move(message.body)});
+  } else {
+    ApplyDelete(topic, message.key);
+  }
+}
+
+void Subscriber::ProcessControl(const Message& message) {
+  if (message.header.type != MessageType::kHeartbeat &&
+      message.header.type != MessageType::kInSync) {
+    ++stats_.malformed;
+    return;
+  }
+  auto status = DecodeStatus(message.body);
+  if (!status) {
+    ++stats_.malformed;
+    return;
+  }
+  ++stats_.heartbeats_received;
+  if (status->heartbeat_ms > 0) heartbeat_ = std::chrono::milliseconds(status->heartbeat_ms);
+  for (Topic topic : wanted_) {
+    auto it = status->seqs.find(topic);
+    if (it != status->seqs.end() && it->second > seqs_[Index(topic)]) {
+      ++stats_.gaps;  // the tail of the stream was lost: no later delta would reveal it
+      RequestSnapshot();
+      return;
+    }
+  }
+  if (status->in_sync) BecomeInSync();
+}
+
+void Subscriber::Install(Snapshot snapshot) {
+  if (have_snapshot_ && snapshot.epoch != epoch_) ++stats_.epoch_changes;
+  if (snapshot.epoch != epoch_) publisher_in_sync_ = false;
+  epoch_ = snapshot.epoch;
+  seqs_ = snapshot.seqs;
+  if (snapshot.heartbeat_ms > 0) heartbeat_ = std::chrono::milliseconds(snapshot.heartbeat_ms);
+  have_snapshot_ = true;
+  phase_ = Phase::kLive;
+  // A reply is a sign of life too; silence on the update socket from here on is not.
+  last_heard_ = std::chrono::steady_clock::now();
+  stats_.publisher_alive = true;
+  lost_ = false;
+  dealer_.reset();
+  assembler_.reset();
+  ++stats_.snapshots_applied;
+
+  for (Topic topic : wanted_) {
+    auto& incoming = snapshot.objects[Index(topic)];
+    for (auto& [key, object] : incoming) ApplyUpsert(topic, key, std::move(object));
+    // Missing from the snapshot: deleted if the snapshot is complete, or if this epoch had
+    // confirmed the object; otherwise perhaps not listed yet by a new publisher.
+    std::vector<std::string> gone;
+    for (const auto& [key, entry] : view_[Index(topic)]) {
+      if (!incoming.contains(key) && (snapshot.in_sync || entry.epoch == epoch_)) {
+        gone.push_back(key);
+      }
+    }
+    for (const auto& key : gone) ApplyDelete(topic, key);
+  }
+  if (snapshot.in_sync) BecomeInSync();
+
+  std::vector<Message> queued = std::move(queue_);
+  queue_.clear();
+  for (Message& message : queued) {
+    if (phase_ != Phase::kLive) break;  // a re-snapshot started; it covers the rest
+    if (message.header.epoch != epoch_) {
+      ++stats_.stale_dropped;  // the previous publisher's, or a newer one's heartbeat will come
+      continue;
+    }
+    ProcessLive(std::move(message));
+  }
+}
+
+void Subscriber::BecomeInSync() {
+  if (!publisher_in_sync_) {
+    publisher_in_sync_ = true;
+    for (Topic topic : wanted_) {
+      std::vector<std::string> unconfirmed;
+      for (const auto& [key, entry] : view_[Index(topic)]) {
+        if (entry.epoch != epoch_) unconfirmed.push_back(key);
+      }
+      for (const auto& key : unconfirmed) ApplyDelete(topic, key);
+    }
+  }
+  if (!in_sync_reported_) {
+    in_sync_reported_ = true;
+    if (on_in_sync_) on_in_sync_();
+  }
+}
+
+void Subscriber::ApplyUpsert(Topic topic, const std::string& key, EncodedObject object) {
+  auto& view = view_[Index(topic)];
+  auto it = view.find(key);
+  if (it != view.end() && it->second.object == object) {
+    it->second.epoch = epoch_;  // unchanged: only confirmed
+    return;
+  }
+  auto confirm_existing = [&] {
+    if (it != view.end()) it->second.epoch = epoch_;  // it exists, even if unreadable
+  };
+  if (object.schema.major != SupportedSchema(topic).major) {
+    ++stats_.unknown_version;
+    confirm_existing();
+    return;
+  }
+  const Handler& handler = handlers_[Index(topic)];
+  if (handler.encoded_upsert) {
+    if (Status status = handler.encoded_upsert(key, object); !status) {
+      ++stats_.malformed;
+      confirm_existing();
+      return;
+    }
+    view.insert_or_assign(key, ViewEntry{std::move(object), epoch_});
+    ++stats_.upserts_delivered;
+    return;
+  }
+  nlohmann::json value = nlohmann::json::from_cbor(object.body, /*strict=*/true,
+                                                   /*allow_exceptions=*/false);
+  if (value.is_discarded() || !value.is_object()) {
+    ++stats_.malformed;
+    confirm_existing();
+    return;
+  }
+  if (handler.upsert) {
+    if (Status status = handler.upsert(key, value); !status) {
+      ++stats_.malformed;
+      confirm_existing();
+      return;
+    }
+  }
+  view.insert_or_assign(key, ViewEntry{std::move(object), epoch_});
+  ++stats_.upserts_delivered;
+}
+
+void Subscriber::ApplyDelete(Topic topic, const std::string& key) {
+  auto& view = view_[Index(topic)];
+  if (view.erase(key) == 0) return;
+  const Handler& handler = handlers_[Index(topic)];
+  if (handler.remove) handler.remove(key);
+  ++stats_.deletes_delivered;
+}
+
+void Subscriber::PublishStats() {
+  stats_.epoch = epoch_;
+  stats_.in_sync = in_sync_reported_ && publisher_in_sync_;
+  stats_.seqs = seqs_;
+  for (Topic topic : kAllTopics) stats_.objects[Index(topic)] = view_[Index(topic)].size();
+  std::lock_guard lock(stats_mu_);
+  shared_stats_ = stats_;
+}
+
+}  // namespace kr::bus

@@ -1,0 +1,431 @@
+// Benchmark of the state bus (issue 4 targets), each figure beside raw ZeroMQ moving the same
+// frames in the same run. Not a test: run by hand (see README.md).
+//   1. snapshot of 150,000 pods + 10,000 services + 5,000 nodes to a late joiner
+//   2. throughput of a burst of deltas to 16 subscribers
+//   3. publish-to-apply latency at 50,000 deltas/s with 16 subscribers (p50, p99)
+// usage: bus_bench [snapshot|throughput|latency [SUBSCRIBERS]]
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "common/bus/bus.h"
+
+namespace {
+
+using namespace kr;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kPods = 150000, kServices = 10000, kNodes = 5000;
+int kSubscribers = 16;  // the second argument overrides it
+constexpr int kBurst = 200000;
+constexpr int kRate = 50000;
+constexpr double kLatencySeconds = 2.0;
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+std::string Cbor(const nlohmann::json& value) {
+  auto bytes = nlohmann::json::to_cbor(value);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+std::string PodBody(int i) {
+  model::Pod pod;
+  pod.ns = "ns-" + std::to_string(i % 100);
+  pod.name = "pod-" + std::to_string(i);
+  pod.labels = {{"app", "app-" + std::to_string(i % 500)}, {"tier", "web"}};
+  pod.ips = {"10." + std::to_string(i / 65536 % 256) + "." + std::to_string(i / 256 % 256) + "." +
+             std::to_string(i % 256)};
+  pod.node_name = "node-" + std::to_string(i % kNodes);
+  pod.phase = "Running";
+  pod.ports = {{"http", "TCP", 8080}};
+  return Cbor(nlohmann::json(pod));
+}
+
+struct Dir {
+  std::string path;
+  Dir() {
+    std::string pattern = "/tmp/kr-bus-bench-XXXXXX";
+    path = ::mkdtemp(pattern.data());
+  }
+  ~Dir() { std::filesystem::remove_all(path); }
+};
+
+void WaitUntil(const std::function<bool()>& condition) {
+  const auto deadline = Clock::now() + std::chrono::minutes(2);
+  while (!condition()) {
+    if (Clock::now() > deadline) {
+      std::fprintf(stderr, "bus_bench: a condition did not hold within 2 minutes\n");
+      std::exit(1);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+void Row(const char* what, double ours, double reference, const char* unit) {
+  std::printf("%-44s %12.3f %12.3f %8.2f   %s\n", what, ours, reference, ours / reference, unit);
+}
+
+// ---- 1. snapshot -------------------------------------------------------------------------
+
+struct Object {
+  bus::Topic topic;
+  std::string key;
+  std::string body;
+};
+
+std::vector<Object> ClusterObjects() {
+  std::vector<Object> objects;
+  objects.reserve(kPods + kServices + kNodes);
+  for (int i = 0; i < kPods; ++i) {
+    objects.push_back({bus::Topic::kPods,
+                       "ns-" + std::to_string(i % 100) + "/pod-" + std::to_string(i), PodBody(i)});
+  }
+  for (int i = 0; i < kServices; ++i) {
+    model::Service service;
+    service.ns = "ns-" + std::to_string(i % 100);
+    service.name = "svc-" + std::to_string(i);
+    service.cluster_ips = {"10.96." + std::to_string(i / 256) + "." + std::to_string(i % 256)};
+    service.ports = {{"http", "TCP", 80, {8080, ""}, 0}};
+    objects.push_back({bus::Topic::kServices, service.Key(), Cbor(nlohmann::json(service))});
+  }
+  for (int i = 0; i < kNodes; ++i) {
+    model::Node node{"node-" + std::to_string(i),
+                     {{"InternalIP", "192.0.2." + std::to_string(i % 256)}},
+                     {"10.244." + std::to_string(i % 256) + ".0/24"},
+                     {{"kubernetes.io/hostname", "node-" + std::to_string(i)}},
+                     {}};
+    objects.push_back({bus::Topic::kNodes, node.Key(), Cbor(nlohmann::json(node))});
+  }
+  return objects;
+}
+
+double RawSnapshotSeconds(const std::vector<Object>& objects) {
+  Dir dir;
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.set(zmq::sockopt::sndhwm, 10000);
+  router.set(zmq::sockopt::router_mandatory, 1);  // block at the high-water mark, as ours
+  router.bind("ipc://" + dir.path + "/raw.sock");
+  std::thread server([&] {
+    std::vector<zmq::message_t> request;
+    (void)bus::ReceiveMessage(router, request, false);
+    std::string header = bus::EncodeHeader({});
+    for (const auto& object : objects) {
+      bus::SendMessage(router, &request[0], bus::TopicName(object.topic), header, object.key,
+                       object.body, false);
+    }
+    bus::SendMessage(router, &request[0], "end", header, "", "", false);
+  });
+  zmq::socket_t dealer(context, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::rcvhwm, 0);
+  dealer.connect("ipc://" + dir.path + "/raw.sock");
+  auto start = Clock::now();
+  dealer.send(zmq::buffer(std::string("snapshot")));
+  std::vector<zmq::message_t> frames;
+  size_t received = 0;
+  while (bus::ReceiveMessage(dealer, frames, false) && frames[0].to_string_view() != "end") {
+    ++received;
+  }
+  double seconds = Seconds(Clock::now() - start);
+  server.join();
+  return received == objects.size() ? seconds : -1;
+}
+
+void BenchSnapshot() {
+  auto objects = ClusterObjects();
+  Dir dir;
+  bus::PublisherOptions options;
+  options.address = bus::BusAddress::InDirectory(dir.path);
+  options.bus_directory = dir.path;
+  auto publisher = bus::Publisher::Create(options);
+  for (const auto& object : objects) {
+    (void)(*publisher)->UpsertEncoded(object.topic, object.key, object.body, {1, 0});
+  }
+  (*publisher)->MarkInSync();
+  double raw = RawSnapshotSeconds(objects);
+
+  zmq::context_t context;
+  auto start = Clock::now();
+  auto fetched = bus::FetchSnapshot(context, options.address.snapshot, {}, std::chrono::minutes(1));
+  double fetch = Seconds(Clock::now() - start);
+  if (!fetched) std::printf("fetch failed: %s\n", fetched.error().message.c_str());
+
+  auto late_join = [&](bool decode) {
+    bus::SubscriberOptions sub_options;
+    sub_options.address = options.address;
+    bus::Subscriber subscriber(sub_options);
+    std::atomic<size_t> count{0};
+    for (bus::Topic topic : bus::kAllTopics) {
+      if (decode) {
+        subscriber.OnRaw(
+            topic, [&](const std::string&, const nlohmann::json&) { return ++count, Status(); },
+            [](const std::string&) {});
+      } else {
+        subscriber.OnEncoded(
+            topic, [&](const std::string&, const bus::EncodedObject&) { return ++count, Status(); },
+            [](const std::string&) {});
+      }
+    }
+    auto t0 = Clock::now();
+    (void)subscriber.Start();
+    WaitUntil([&] { return subscriber.Stats().in_sync; });
+    double seconds = Seconds(Clock::now() - t0);
+    return count == objects.size() ? seconds : -1;
+  };
+  double subscriber_encoded = late_join(false);
+  double subscriber_decoded = late_join(true);
+
+  std::printf("\n1. Snapshot of %d objects to a late joiner (target < 1 s)\n", (int)objects.size());
+  std::printf("%-44s %12s %12s %8s\n", "", "kr bus", "raw zmq", "ratio");
+  Row("FetchSnapshot (assembled, not decoded)", fetch, raw, "s");
+  Row("Subscriber start -> in-sync, encoded view", subscriber_encoded, raw, "s");
+  Row("Subscriber start -> in-sync, CBOR decoded", subscriber_decoded, raw, "s");
+}
+
+// ---- 2 and 3. deltas to 16 subscribers ---------------------------------------------------
+
+size_t IndexOf(std::string_view body) {
+  uint64_t index = 0;
+  std::memcpy(&index, body.data() + body.size() - sizeof(index), sizeof(index));
+  return index;
+}
+
+std::string WithIndex(std::string body, uint64_t index) {
+  body.append(reinterpret_cast<const char*>(&index), sizeof(index));
+  return body;
+}
+
+struct Fleet {
+  std::vector<std::unique_ptr<bus::Subscriber>> subscribers;
+  std::vector<std::vector<double>> latencies;  // per subscriber, its own thread only
+};
+
+// `sent_at[i]`: when delta i was published. Latency bodies end with i as 8 raw bytes (the
+// handlers do not decode bodies), so the same frames serve ours and the reference.
+std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
+                                  const std::vector<std::atomic<int64_t>>* sent_at) {
+  auto fleet = std::make_unique<Fleet>();
+  fleet->latencies.resize(kSubscribers);
+  for (int s = 0; s < kSubscribers; ++s) {
+    bus::SubscriberOptions options;
+    options.address = address;
+    options.receive_high_water_mark = 1000000;
+    auto subscriber = std::make_unique<bus::Subscriber>(options);
+    auto* latencies = &fleet->latencies[s];
+    subscriber->OnEncoded(
+        bus::Topic::kPods,
+        [sent_at, latencies](const std::string&, const bus::EncodedObject& object) {
+          if (sent_at != nullptr) {
+            auto now = Clock::now().time_since_epoch().count();
+            latencies->push_back((now - (*sent_at)[IndexOf(object.body)]) / 1e3);
+          }
+          return Status::Ok();
+        },
+        [](const std::string&) {});
+    (void)subscriber->Start();
+    fleet->subscribers.push_back(std::move(subscriber));
+  }
+  for (auto& subscriber : fleet->subscribers) {
+    WaitUntil(
+        [&] { return subscriber->Stats().in_sync && subscriber->Stats().heartbeats_received > 0; });
+  }
+  return fleet;
+}
+
+// Raw reference: one PUB, 16 SUB threads; each SUB counts messages (and measures latency).
+struct RawFleet {
+  zmq::context_t context{2};
+  zmq::socket_t pub{context, zmq::socket_type::pub};
+  std::vector<std::thread> threads;
+  std::atomic<int> ready{0};
+  std::vector<std::atomic<uint64_t>> received = std::vector<std::atomic<uint64_t>>(kSubscribers);
+  std::vector<std::vector<double>> latencies = std::vector<std::vector<double>>(kSubscribers);
+  std::atomic<bool> stop{false};
+
+  RawFleet(const std::string& endpoint, const std::vector<std::atomic<int64_t>>* sent_at) {
+    pub.set(zmq::sockopt::sndhwm, 1000000);
+    pub.bind(endpoint);
+    for (int s = 0; s < kSubscribers; ++s) {
+      threads.emplace_back([this, s, endpoint, sent_at] {
+        zmq::context_t own(1);
+        zmq::socket_t sub(own, zmq::socket_type::sub);
+        sub.set(zmq::sockopt::rcvhwm, 1000000);
+        sub.set(zmq::sockopt::subscribe, "");
+        sub.connect(endpoint);
+        bool counted_ready = false;
+        std::vector<zmq::message_t> frames;
+        while (!stop) {
+          std::vector<zmq::pollitem_t> items{{sub.handle(), 0, ZMQ_POLLIN, 0}};
+          zmq::poll(items, std::chrono::milliseconds(20));
+          while (bus::ReceiveMessage(sub, frames, true)) {
+            if (frames[0].to_string_view() == "hello") {
+              if (!counted_ready) ++ready, counted_ready = true;
+              continue;
+            }
+            if (sent_at != nullptr) {
+              auto now = Clock::now().time_since_epoch().count();
+              latencies[s].push_back((now - (*sent_at)[IndexOf(frames[3].to_string_view())]) / 1e3);
+            }
+            ++received[s];
+          }
+        }
+      });
+    }
+    // Until every SUB has its subscription in place, nothing sent would reach it.
+    while (ready < kSubscribers) {
+      pub.send(zmq::buffer(std::string("hello")), zmq::send_flags::sndmore);
+      pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
+      pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
+      pub.send(zmq::str_buffer(""), zmq::send_flags::none);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ~RawFleet() {
+    stop = true;
+    for (auto& thread : threads) thread.join();
+  }
+  bool AllReceived(uint64_t n) {
+    return std::all_of(received.begin(), received.end(), [n](auto& r) { return r >= n; });
+  }
+};
+
+void BenchThroughput() {
+  std::vector<std::string> keys, bodies;
+  for (int i = 0; i < 10000; ++i) {
+    keys.push_back("ns-" + std::to_string(i % 100) + "/pod-" + std::to_string(i));
+    bodies.push_back(PodBody(i));
+  }
+  // Ours.
+  Dir dir;
+  bus::PublisherOptions options;
+  options.address = bus::BusAddress::InDirectory(dir.path);
+  options.bus_directory = dir.path;
+  options.send_high_water_mark = 1000000;
+  auto publisher = bus::Publisher::Create(options);
+  (*publisher)->MarkInSync();
+  auto fleet = StartFleet(options.address, nullptr);
+  auto start = Clock::now();
+  for (int i = 0; i < kBurst; ++i) {
+    // Alternate bodies so that every upsert is a change.
+    (void)(*publisher)
+        ->UpsertEncoded(bus::Topic::kPods, keys[i % 10000], bodies[(i + i / 10000) % 10000],
+                        {1, 0});
+  }
+  uint64_t last = (*publisher)->Stats().seqs[bus::Index(bus::Topic::kPods)];
+  for (auto& subscriber : fleet->subscribers) {
+    WaitUntil([&] { return subscriber->Stats().seqs[bus::Index(bus::Topic::kPods)] >= last; });
+  }
+  double ours = Seconds(Clock::now() - start);
+  uint64_t gaps = 0;
+  for (auto& subscriber : fleet->subscribers) gaps += subscriber->Stats().gaps;
+  fleet.reset();
+
+  // Raw ZeroMQ, same frames.
+  Dir raw_dir;
+  RawFleet raw("ipc://" + raw_dir.path + "/raw.sock", nullptr);
+  std::string header = bus::EncodeHeader({});
+  start = Clock::now();
+  for (int i = 0; i < kBurst; ++i) {
+    bus::SendMessage(raw.pub, nullptr, "pods", header, keys[i % 10000],
+                     bodies[(i + i / 10000) % 10000], false);
+  }
+  WaitUntil([&] { return raw.AllReceived(kBurst); });
+  double reference = Seconds(Clock::now() - start);
+
+  std::printf("\n2. Burst of %d deltas to %d subscribers (target: ratio >= 0.5)\n", kBurst,
+              kSubscribers);
+  std::printf("%-44s %12s %12s %8s\n", "", "kr bus", "raw zmq", "ratio");
+  Row("deltas/s, all subscribers applied all", kBurst / ours, kBurst / reference, "deltas/s");
+  std::printf("  (gaps seen by the subscribers: %llu)\n", (unsigned long long)gaps);
+}
+
+std::pair<double, double> Percentiles(const std::vector<std::vector<double>>& per_subscriber) {
+  std::vector<double> all;
+  for (const auto& v : per_subscriber) all.insert(all.end(), v.begin(), v.end());
+  if (all.empty()) return {-1, -1};
+  std::sort(all.begin(), all.end());
+  return {all[all.size() / 2], all[std::min(all.size() - 1, all.size() * 99 / 100)]};
+}
+
+// Publishes `total` deltas at kRate, in 1 ms batches.
+template <typename Send>
+void Paced(int total, std::vector<std::atomic<int64_t>>& sent_at, Send send) {
+  const int per_ms = kRate / 1000;
+  auto next = Clock::now();
+  for (int i = 0; i < total;) {
+    for (int b = 0; b < per_ms && i < total; ++b, ++i) {
+      sent_at[i] = Clock::now().time_since_epoch().count();
+      send(i);
+    }
+    next += std::chrono::milliseconds(1);
+    std::this_thread::sleep_until(next);
+  }
+}
+
+void BenchLatency() {
+  const int total = static_cast<int>(kRate * kLatencySeconds);
+  std::vector<std::string> keys, bodies;
+  for (int i = 0; i < 10000; ++i) keys.push_back("ns-1/pod-" + std::to_string(i));
+  for (int i = 0; i < total; ++i) bodies.push_back(WithIndex(PodBody(i % 10000), i));
+  std::vector<std::atomic<int64_t>> sent_at(total);
+
+  Dir dir;
+  bus::PublisherOptions options;
+  options.address = bus::BusAddress::InDirectory(dir.path);
+  options.bus_directory = dir.path;
+  options.send_high_water_mark = 1000000;
+  auto publisher = bus::Publisher::Create(options);
+  (*publisher)->MarkInSync();
+  auto fleet = StartFleet(options.address, &sent_at);
+  Paced(total, sent_at, [&](int i) {
+    (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i % 10000], bodies[i], {1, 0});
+  });
+  for (auto& subscriber : fleet->subscribers) {
+    WaitUntil(
+        [&] { return subscriber->Stats().seqs[bus::Index(bus::Topic::kPods)] >= (uint64_t)total; });
+  }
+  fleet->subscribers.clear();  // joins their threads before the latencies are read
+  auto [ours_p50, ours_p99] = Percentiles(fleet->latencies);
+
+  Dir raw_dir;
+  std::string header = bus::EncodeHeader({});
+  std::pair<double, double> reference;
+  {
+    RawFleet raw("ipc://" + raw_dir.path + "/raw.sock", &sent_at);
+    Paced(total, sent_at, [&](int i) {
+      bus::SendMessage(raw.pub, nullptr, "pods", header, keys[i % 10000], bodies[i], false);
+    });
+    WaitUntil([&] { return raw.AllReceived(total); });
+    raw.stop = true;
+    for (auto& thread : raw.threads) thread.join();
+    raw.threads.clear();
+    reference = Percentiles(raw.latencies);
+  }
+
+  std::printf("\n3. %d deltas/s for %.0f s to %d subscribers (target: p99 < 2000 us)\n", kRate,
+              kLatencySeconds, kSubscribers);
+  std::printf("%-44s %12s %12s %8s\n", "", "kr bus", "raw zmq", "ratio");
+  Row("publish-to-apply latency p50", ours_p50, reference.first, "us");
+  Row("publish-to-apply latency p99", ours_p99, reference.second, "us");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string only = argc > 1 ? argv[1] : "";
+  if (argc > 2) kSubscribers = std::max(1, std::atoi(argv[2]));
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::printf("kr bus benchmark (ratio = kr bus / raw ZeroMQ; for times, lower is better)\n");
+  if (only.empty() || only == "snapshot") BenchSnapshot();
+  if (only.empty() || only == "throughput") BenchThroughput();
+  if (only.empty() || only == "latency") BenchLatency();
+  return 0;
+}
