@@ -34,14 +34,25 @@ informer=$builddir/services/informer/kr-informer
 master_flags=()
 if [[ -x $apiserver ]]; then
   step "local apiserver (tools/kr-apiserver)"
-  "$apiserver" --port-file="$work/apiserver.port" >"$work/apiserver.log" 2>&1 &
+  "$apiserver" --insecure-http --port 0 --port-file "$work/apiserver.port" \
+    >"$work/apiserver.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 300); do [[ -s $work/apiserver.port ]] && break; sleep 0.1; done
   master="http://127.0.0.1:$(cat "$work/apiserver.port")"
   master_flags=(--master="$master")
   echo "serving on $master"
-  kubectl --server="$master" create namespace demo >/dev/null
-  kubectl --server="$master" -n demo create service clusterip web --tcp=80:8080 >/dev/null
+  kubectl --server="$master" create -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata: {name: demo}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: demo}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+YAML
   kubectl --server="$master" get namespaces,services -A
 fi
 
@@ -70,8 +81,11 @@ done
 
 if [[ -n ${ports[informer]:-} && -x $builddir/tools/kr-bus/kr-bus ]]; then
   step "bus snapshot (tools/kr-bus snapshot)"
-  sleep 1
-  "$builddir/tools/kr-bus/kr-bus" snapshot --bus-dir="$work/bus" | head -40 || true
+  for _ in $(seq 300); do
+    curl -fsS "http://127.0.0.1:${ports[informer]}/metrics" | grep -q '^kr_informer_in_sync 1' && break
+    sleep 0.1
+  done
+  "$builddir/tools/kr-bus/kr-bus" --bus-dir "$work/bus" --topic services snapshot | head -40 || true
 fi
 
 step "metrics of kr-proxyd (first lines)"
