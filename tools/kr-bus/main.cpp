@@ -1,40 +1,20 @@
 // kr-bus: look at the state bus (proto/SPEC.md) as a person would.
-//   kr-bus [--bus-dir DIR | --endpoint UPDATES,SNAPSHOT] tap [--topic T]... [--heartbeats]
-//   kr-bus ... snapshot [--topic T]... [--compact]
-//   kr-bus ... stats [--seconds S]
-#include <cstdlib>
+//   kr-bus [--bus-dir=DIR | --endpoint=UPDATES,SNAPSHOT] tap [--topic=T]... [--heartbeats]
+//   kr-bus ... snapshot [--topic=T]... [--compact]
+//   kr-bus ... stats [--seconds=S]
+// Flags take the daemons' syntax (common/flags): --name=value or --name value.
 #include <iostream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "common/flags/common_flags.h"
+#include "common/flags/flag_set.h"
 #include "tools/kr-bus/commands.h"
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: kr-bus [options] COMMAND [command options]
-
-Commands:
-  tap        print every delta on the update socket as one JSON line
-  snapshot   print the publisher's current state as JSON
-  stats      print the epoch, each topic's sequence and deltas per second
-
-Options:
-  --bus-dir DIR           bus directory with updates.sock and snapshot.sock
-                          (default /run/kr-node/bus)
-  --endpoint UPD,SNAP     ZeroMQ endpoints instead, e.g. tcp://127.0.0.1:7001,tcp://127.0.0.1:7002
-  --topic T               only this topic (repeatable): services, endpoints, pods, nodes,
-                          namespaces, networkpolicies
-  --compact               one-line JSON (snapshot, stats)
-  --heartbeats            tap: also print heartbeats and in-sync markers ($bus)
-  --count N               tap: exit after N lines
-  --seconds S             tap: exit after S seconds; stats: listen S seconds (default 3)
-  --timeout-ms MS         snapshot: give up after MS milliseconds (default 10000)
-  -h, --help              this text
-)";
-
 [[noreturn]] void Fail(const std::string& message) {
-  std::cerr << "kr-bus: " << message << "\n\n" << kUsage;
+  std::cerr << "kr-bus: " << message << "\nRun 'kr-bus --help' for usage.\n";
   std::exit(2);
 }
 
@@ -42,70 +22,66 @@ Options:
 
 int main(int argc, char** argv) {
   using namespace kr;
-  busctl::CommonOptions common;
-  common.address = bus::BusAddress::InDirectory(bus::kDefaultBusDirectory);
-  busctl::TapOptions tap;
-  std::optional<double> seconds;
-  long timeout_ms = 10000;
-  std::string command;
+  // The daemons' default bus directory (common/flags/common_flags.h).
+  std::string bus_dir = flags::CommonFlags{}.bus_dir;
+  std::string endpoint;
+  std::vector<std::string> topics;
+  bool compact = false;
+  bool heartbeats = false;
+  uint64_t count = 0;
+  uint32_t seconds = 0;
+  uint32_t timeout_ms = 10000;
 
-  std::vector<std::string> args(argv + 1, argv + argc);
-  auto value = [&](size_t& i) -> const std::string& {
-    if (i + 1 >= args.size()) Fail(args[i] + " needs a value");
-    return args[++i];
-  };
-  try {
-    for (size_t i = 0; i < args.size(); ++i) {
-      const std::string& arg = args[i];
-      if (arg == "-h" || arg == "--help") {
-        std::cout << kUsage;
-        return 0;
-      } else if (arg == "--bus-dir") {
-        common.address = bus::BusAddress::InDirectory(value(i));
-      } else if (arg == "--endpoint") {
-        const std::string& both = value(i);
-        auto comma = both.find(',');
-        if (comma == std::string::npos) Fail("--endpoint wants UPDATES,SNAPSHOT");
-        common.address = bus::BusAddress{both.substr(0, comma), both.substr(comma + 1)};
-      } else if (arg == "--topic") {
-        auto topic = bus::ParseTopic(value(i));
-        if (!topic) Fail("unknown topic " + args[i]);
-        common.topics.push_back(*topic);
-      } else if (arg == "--compact") {
-        common.compact = true;
-      } else if (arg == "--heartbeats") {
-        tap.heartbeats = true;
-      } else if (arg == "--count") {
-        tap.count = std::stoull(value(i));
-      } else if (arg == "--seconds") {
-        seconds = std::stod(value(i));
-      } else if (arg == "--timeout-ms") {
-        timeout_ms = std::stol(value(i));
-      } else if (!arg.empty() && arg[0] == '-') {
-        Fail("unknown option " + arg);
-      } else if (command.empty()) {
-        command = arg;
-      } else {
-        Fail("unexpected argument " + arg);
-      }
-    }
-  } catch (const std::logic_error&) {  // stoull/stod: invalid_argument, out_of_range
-    Fail("bad number in the arguments");
+  flags::FlagSet fs("kr-bus",
+                    "Looks at the kr-node state bus (proto/SPEC.md). Commands: tap (every delta "
+                    "as one JSON line), snapshot (the current state as JSON), stats (epoch, "
+                    "sequences, deltas per second).");
+  fs.String("bus-dir", &bus_dir, "bus directory holding updates.sock and snapshot.sock");
+  fs.String("endpoint", &endpoint,
+            "ZeroMQ endpoints `UPDATES,SNAPSHOT` instead of --bus-dir, e.g. "
+            "tcp://127.0.0.1:7001,tcp://127.0.0.1:7002");
+  fs.StringSlice("topic", &topics,
+                 "only these topics: services, endpoints, pods, nodes, namespaces, "
+                 "networkpolicies (default all)");
+  fs.Bool("compact", &compact, "one-line JSON (snapshot, stats)");
+  fs.Bool("heartbeats", &heartbeats, "tap: also print heartbeats and in-sync markers ($bus)");
+  fs.Uint64("count", &count, "tap: exit after this many lines (0: no limit)");
+  fs.Uint32("seconds", &seconds,
+            "tap: exit after this many seconds (0: no limit); stats: "
+            "listen this long (0: 3 s)");
+  fs.Uint32("timeout-ms", &timeout_ms, "snapshot: give up after this many milliseconds");
+  const std::vector<std::string> args = fs.ParseOrExit(argc, argv);
+  if (args.size() != 1) Fail(args.empty() ? "no command" : "one command expected");
+  const std::string& command = args[0];
+
+  busctl::CommonOptions common;
+  common.compact = compact;
+  common.address = bus::BusAddress::InDirectory(bus_dir);
+  if (!endpoint.empty()) {
+    const auto comma = endpoint.find(',');
+    if (comma == std::string::npos) Fail("--endpoint wants UPDATES,SNAPSHOT");
+    common.address = bus::BusAddress{endpoint.substr(0, comma), endpoint.substr(comma + 1)};
   }
+  for (const std::string& name : topics) {
+    auto topic = bus::ParseTopic(name);
+    if (!topic) Fail("unknown topic " + name);
+    common.topics.push_back(*topic);
+  }
+  busctl::TapOptions tap;
+  tap.heartbeats = heartbeats;
+  if (count > 0) tap.count = count;
+  if (seconds > 0) tap.seconds = seconds;
 
   busctl::InstallStopHandlers();
   try {
-    if (command == "tap") {
-      tap.seconds = seconds;
-      return busctl::Tap(common, tap);
-    }
+    if (command == "tap") return busctl::Tap(common, tap);
     if (command == "snapshot") {
       return busctl::PrintSnapshot(common, std::chrono::milliseconds(timeout_ms));
     }
-    if (command == "stats") return busctl::PrintStats(common, seconds.value_or(3.0));
+    if (command == "stats") return busctl::PrintStats(common, seconds > 0 ? seconds : 3.0);
   } catch (const zmq::error_t& e) {
     std::cerr << "kr-bus: " << e.what() << "\n";
     return 1;
   }
-  Fail(command.empty() ? "no command" : "unknown command " + command);
+  Fail("unknown command " + command);
 }
