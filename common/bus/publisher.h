@@ -10,6 +10,7 @@
 // never delays deltas.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -40,6 +41,21 @@ struct PublisherOptions {
   uint64_t epoch = 0;  // 0: random (the normal case); tests may fix it
 };
 
+// Time to hand one delta to the update socket, in fixed buckets (cumulated only when exposed).
+struct PublishLatency {
+  static constexpr std::array<double, 9> kBounds = {1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5,
+                                                    1e-4, 1e-3,   1e-2, 1e-1};
+  std::array<uint64_t, kBounds.size() + 1> buckets{};  // the last: above every bound
+  double sum_seconds = 0;
+
+  void Observe(double seconds) {
+    size_t i = 0;
+    while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+    ++buckets[i];
+    sum_seconds += seconds;
+  }
+};
+
 // Counters for metrics; a copy, consistent at one instant.
 struct PublisherStats {
   uint64_t epoch = 0;
@@ -52,6 +68,7 @@ struct PublisherStats {
   uint64_t snapshots_served = 0;
   uint64_t snapshots_abandoned = 0;  // reader vanished or did not drain in time
   uint64_t bad_snapshot_requests = 0;
+  PublishLatency publish_latency;
 };
 
 class Publisher {

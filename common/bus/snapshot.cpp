@@ -1,8 +1,11 @@
 #include "common/bus/snapshot.h"
 
+#include <algorithm>
+
 namespace kr::bus {
 
-SnapshotAssembler::SnapshotAssembler(const std::vector<Topic>& requested) {
+SnapshotAssembler::SnapshotAssembler(const std::vector<Topic>& requested, ItemSink sink)
+    : sink_(std::move(sink)) {
   for (Topic topic : requested) snapshot_.requested[Index(topic)] = true;
 }
 
@@ -18,10 +21,18 @@ Expected<SnapshotAssembler::Progress> SnapshotAssembler::Feed(Message message) {
     if (!message.topic || !snapshot_.requested[Index(*message.topic)]) {
       return Error{EBADMSG, "snapshot item of unrequested topic " + message.topic_name};
     }
-    snapshot_.seqs[Index(*message.topic)] = header.seq;
-    snapshot_.objects[Index(*message.topic)].insert_or_assign(
-        std::move(message.key), EncodedObject{header.schema, std::move(message.body)});
+    const Topic topic = *message.topic;
+    snapshot_.seqs[Index(topic)] = header.seq;
+    EncodedObject object{header.schema, std::move(message.body)};
+    if (sink_) {
+      sink_(header, topic, std::move(message.key), std::move(object));
+    } else {
+      auto& objects = snapshot_.objects[Index(topic)];
+      if (objects.empty()) objects.reserve(ExpectedObjects(header.seq));
+      objects.insert_or_assign(std::move(message.key), std::move(object));
+    }
     ++items_;
+    ++topic_items_[Index(topic)];
     return Progress::kMore;
   }
   if (header.type != MessageType::kSnapshotEnd || message.topic_name != kControlTopic) {
@@ -40,7 +51,7 @@ Expected<SnapshotAssembler::Progress> SnapshotAssembler::Feed(Message message) {
     if (it == status->seqs.end()) {
       return Error{EBADMSG, "snapshot end lacks the sequence of " + std::string(TopicName(topic))};
     }
-    if (!snapshot_.objects[Index(topic)].empty() && it->second != snapshot_.seqs[Index(topic)]) {
+    if (topic_items_[Index(topic)] != 0 && it->second != snapshot_.seqs[Index(topic)]) {
       return Error{EBADMSG, "snapshot items and end disagree on a sequence"};
     }
     snapshot_.seqs[Index(topic)] = it->second;
@@ -48,6 +59,11 @@ Expected<SnapshotAssembler::Progress> SnapshotAssembler::Feed(Message message) {
   snapshot_.in_sync = status->in_sync;
   snapshot_.heartbeat_ms = status->heartbeat_ms;
   return Progress::kDone;
+}
+
+size_t ExpectedObjects(uint64_t seq) {
+  constexpr uint64_t kMaxExpected = 1 << 20;
+  return static_cast<size_t>(std::min(seq, kMaxExpected));
 }
 
 void SendSnapshotRequest(zmq::socket_t& dealer, const std::vector<Topic>& topics) {
@@ -73,6 +89,7 @@ Expected<Snapshot> FetchSnapshot(zmq::context_t& context, const std::string& end
     SnapshotAssembler assembler(topics);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::vector<zmq::message_t> frames;
+    frames.reserve(kFramesPerMessage);
     while (true) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());

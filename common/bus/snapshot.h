@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,7 +28,13 @@ struct Snapshot {
 // announced object count, every requested topic's sequence present). Single-threaded.
 class SnapshotAssembler {
  public:
-  explicit SnapshotAssembler(const std::vector<Topic>& requested);
+  // Receives each item instead of Snapshot::objects, so a consumer can fill its own map
+  // directly rather than copy the assembled one (Take() then returns no objects). Items reach
+  // it before the reply is known to be complete and consistent.
+  using ItemSink =
+      std::function<void(const Header& header, Topic topic, std::string key, EncodedObject object)>;
+
+  explicit SnapshotAssembler(const std::vector<Topic>& requested, ItemSink sink = nullptr);
 
   // kMore: keep feeding; kDone: Take() the snapshot. An Error means the reply is unusable
   // and the request must be repeated on a fresh DEALER.
@@ -37,9 +44,16 @@ class SnapshotAssembler {
 
  private:
   Snapshot snapshot_;
+  ItemSink sink_;
   uint64_t items_ = 0;
+  PerTopic<uint64_t> topic_items_{};
   bool have_epoch_ = false;
 };
+
+// How many objects a topic's part of a snapshot may hold, from the sequence it reflects: every
+// object took at least one delta. Capped, as after many updates the sequence overstates it.
+// For sizing maps before the items arrive (rehashing a large map costs more than filling it).
+size_t ExpectedObjects(uint64_t seq);
 
 // Frames: ["snapshot", version byte, topic names...].
 void SendSnapshotRequest(zmq::socket_t& dealer, const std::vector<Topic>& topics);

@@ -1,5 +1,7 @@
 #include "common/bus/subscriber.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace kr::bus {
@@ -59,6 +61,7 @@ SubscriberStats Subscriber::Stats() const {
 }
 
 void Subscriber::Run() {
+  pthread_setname_np(pthread_self(), "kr-bus-sub");  // for top -H and perf
   // Subscribed first (Start), so every delta after the snapshot is queued, not lost.
   RequestSnapshot();
   while (!stopping_) {
@@ -86,7 +89,23 @@ void Subscriber::RequestSnapshot() {
   dealer_->set(zmq::sockopt::rcvhwm, 0);
   dealer_->connect(options_.address.snapshot);
   SendSnapshotRequest(*dealer_, wanted_);
-  assembler_.emplace(wanted_);
+  streaming_ = true;
+  for (Topic topic : wanted_) {
+    streaming_ = streaming_ && view_[Index(topic)].empty();
+    staged_[Index(topic)] = {};
+    staged_[Index(topic)].reserve(view_[Index(topic)].size());
+  }
+  assembler_.emplace(
+      wanted_, [this](const Header& header, Topic topic, std::string key, EncodedObject object) {
+        if (streaming_) {
+          if (!Deliver(topic, key, object)) return;
+          auto& view = view_[Index(topic)];
+          if (view.empty()) view.reserve(ExpectedObjects(header.seq));
+          view.insert_or_assign(std::move(key), ViewEntry{std::move(object), header.epoch});
+        } else {
+          staged_[Index(topic)].insert_or_assign(std::move(key), ViewEntry{std::move(object), 0});
+        }
+      });
   // Everything queued so far was sent before this request, so the reply covers it.
   queue_.clear();
   phase_ = Phase::kAwaitingSnapshot;
@@ -94,8 +113,9 @@ void Subscriber::RequestSnapshot() {
 }
 
 void Subscriber::DrainUpdates() {
+  std::vector<zmq::message_t> frames;
+  frames.reserve(kFramesPerMessage);
   for (size_t i = 0; i < kUpdateBatch; ++i) {
-    std::vector<zmq::message_t> frames;
     if (!ReceiveMessage(sub_, frames, true)) {
       return;
     }
@@ -116,8 +136,9 @@ void Subscriber::DrainUpdates() {
 }
 
 void Subscriber::DrainSnapshot() {
+  std::vector<zmq::message_t> frames;
+  frames.reserve(kFramesPerMessage);
   while (dealer_) {
-    std::vector<zmq::message_t> frames;
     if (!ReceiveMessage(*dealer_, frames, true)) {
       return;
     }
@@ -229,7 +250,7 @@ void Subscriber::ProcessControl(const Message& message) {
   if (status->in_sync) BecomeInSync();
 }
 
-void Subscriber::Install(Snapshot snapshot) {
+void Subscriber::Install(const Snapshot& snapshot) {
   if (have_snapshot_ && snapshot.epoch != epoch_) ++stats_.epoch_changes;
   if (snapshot.epoch != epoch_) publisher_in_sync_ = false;
   epoch_ = snapshot.epoch;
@@ -246,16 +267,31 @@ void Subscriber::Install(Snapshot snapshot) {
   ++stats_.snapshots_applied;
 
   for (Topic topic : wanted_) {
-    auto& incoming = snapshot.objects[Index(topic)];
-    for (auto& [key, object] : incoming) ApplyUpsert(topic, key, std::move(object));
+    if (streaming_) break;  // the view was filled as the items arrived
+    auto& incoming = staged_[Index(topic)];
+    auto& view = view_[Index(topic)];
+    if (view.empty()) {
+      // Nothing to compare with: every object is new, and the staged map becomes the view.
+      for (auto it = incoming.begin(); it != incoming.end();) {
+        it->second.epoch = epoch_;
+        it = Deliver(topic, it->first, it->second.object) ? std::next(it) : incoming.erase(it);
+      }
+      view = std::move(incoming);
+      incoming = {};
+      continue;
+    }
+    // Objects of an earlier epoch may survive a snapshot that is not in-sync.
+    if (!snapshot.in_sync) may_hold_unconfirmed_ = true;
+    for (auto& [key, entry] : incoming) ApplyUpsert(topic, key, std::move(entry.object));
     // Missing from the snapshot: deleted if the snapshot is complete, or if this epoch had
     // confirmed the object; otherwise perhaps not listed yet by a new publisher.
     std::vector<std::string> gone;
-    for (const auto& [key, entry] : view_[Index(topic)]) {
+    for (const auto& [key, entry] : view) {
       if (!incoming.contains(key) && (snapshot.in_sync || entry.epoch == epoch_)) {
         gone.push_back(key);
       }
     }
+    incoming = {};
     for (const auto& key : gone) ApplyDelete(topic, key);
   }
   if (snapshot.in_sync) BecomeInSync();
@@ -275,13 +311,14 @@ void Subscriber::Install(Snapshot snapshot) {
 void Subscriber::BecomeInSync() {
   if (!publisher_in_sync_) {
     publisher_in_sync_ = true;
-    for (Topic topic : wanted_) {
+    for (Topic topic : may_hold_unconfirmed_ ? wanted_ : std::vector<Topic>{}) {
       std::vector<std::string> unconfirmed;
       for (const auto& [key, entry] : view_[Index(topic)]) {
         if (entry.epoch != epoch_) unconfirmed.push_back(key);
       }
       for (const auto& key : unconfirmed) ApplyDelete(topic, key);
     }
+    may_hold_unconfirmed_ = false;
   }
   if (!in_sync_reported_) {
     in_sync_reported_ = true;
@@ -296,41 +333,45 @@ void Subscriber::ApplyUpsert(Topic topic, const std::string& key, EncodedObject 
     it->second.epoch = epoch_;  // unchanged: only confirmed
     return;
   }
-  auto confirm_existing = [&] {
+  if (!Deliver(topic, key, object)) {
     if (it != view.end()) it->second.epoch = epoch_;  // it exists, even if unreadable
-  };
+    return;
+  }
+  if (it != view.end()) {
+    it->second = ViewEntry{std::move(object), epoch_};
+  } else {
+    view.emplace(key, ViewEntry{std::move(object), epoch_});
+  }
+}
+
+bool Subscriber::Deliver(Topic topic, const std::string& key, const EncodedObject& object) {
   if (object.schema.major != SupportedSchema(topic).major) {
     ++stats_.unknown_version;
-    confirm_existing();
-    return;
+    return false;
   }
   const Handler& handler = handlers_[Index(topic)];
   if (handler.encoded_upsert) {
     if (Status status = handler.encoded_upsert(key, object); !status) {
       ++stats_.malformed;
-      confirm_existing();
-      return;
+      return false;
     }
-    view.insert_or_assign(key, ViewEntry{std::move(object), epoch_});
     ++stats_.upserts_delivered;
-    return;
+    return true;
   }
   nlohmann::json value = nlohmann::json::from_cbor(object.body, /*strict=*/true,
                                                    /*allow_exceptions=*/false);
   if (value.is_discarded() || !value.is_object()) {
     ++stats_.malformed;
-    confirm_existing();
-    return;
+    return false;
   }
   if (handler.upsert) {
     if (Status status = handler.upsert(key, value); !status) {
       ++stats_.malformed;
-      confirm_existing();
-      return;
+      return false;
     }
   }
-  view.insert_or_assign(key, ViewEntry{std::move(object), epoch_});
   ++stats_.upserts_delivered;
+  return true;
 }
 
 void Subscriber::ApplyDelete(Topic topic, const std::string& key) {

@@ -2,6 +2,8 @@
 // then apply queued and live deltas in sequence; re-snapshot on a gap, an epoch change or a
 // silent publisher, and report to the user only the real differences. Until the publisher
 // is in-sync, objects that may merely not be listed yet are never reported deleted.
+// A late joiner (empty view) gets each snapshot object as it arrives, before the reply is
+// complete; the in-sync callback still comes only after the whole view is installed.
 //
 // Threading: register handlers, then Start(). All handlers run on the subscriber's own
 // thread, one at a time, in order; they must not block for long (the deltas queue up behind
@@ -125,9 +127,11 @@ class Subscriber {
   void HandleUpdate(Message message);
   void ProcessLive(Message message);
   void ProcessControl(const Message& message);
-  void Install(Snapshot snapshot);
+  void Install(const Snapshot& snapshot);
   void BecomeInSync();
   void ApplyUpsert(Topic topic, const std::string& key, EncodedObject object);
+  // Schema check and handler call; false: the object is rejected (and counted).
+  bool Deliver(Topic topic, const std::string& key, const EncodedObject& object);
   void ApplyDelete(Topic topic, const std::string& key);
   void PublishStats();
   std::chrono::milliseconds DeadAfter() const { return heartbeat_ * dead_after_heartbeats_; }
@@ -144,6 +148,16 @@ class Subscriber {
   zmq::socket_t sub_;
   std::optional<zmq::socket_t> dealer_;
   std::optional<SnapshotAssembler> assembler_;
+  // The outstanding snapshot's objects, filled as items arrive and compared with the view at
+  // install time. Left empty when streaming_.
+  PerTopic<std::unordered_map<std::string, ViewEntry>> staged_;
+  // The view was empty when the snapshot was requested (a late joiner): each item goes
+  // straight into the view and to the handlers as it arrives, nothing is stored twice, and
+  // decoding overlaps with receiving. Harmless if the reply fails: the view then holds real
+  // objects, and the next snapshot compares against them as usual.
+  bool streaming_ = false;
+  // Some view entries may still carry an earlier epoch (BecomeInSync must look for them).
+  bool may_hold_unconfirmed_ = false;
   std::vector<Message> queue_;  // updates received while a snapshot is outstanding
   Phase phase_ = Phase::kAwaitingSnapshot;
   bool have_snapshot_ = false;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "common/bus/bus_metrics.h"
 #include "common/bus/publisher.h"
 #include "common/daemon/daemon_status.h"
 #include "common/flags/common_flags.h"
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
   kr::informer::Informer informer(transports, bus_writer, reflector_options);
   status.registry().AddCollector(
       std::make_shared<kr::informer::InformerCollector>(informer, **publisher));
+  status.registry().AddCollector(kr::bus::MakePublisherCollector(**publisher));
   if (kr::Status started = informer.Start(); !started.ok()) {
     KR_LOG(ERROR) << started.error().message;
     return 1;

@@ -65,16 +65,6 @@ void InformerCollector::Collect(std::vector<FamilySnapshot>& out) const {
                  "1 once every kind has been listed and the bus marked in sync.",
                  MetricType::kGauge,
                  {{"kr_informer_in_sync", {}, informer_.in_sync() ? 1.0 : 0.0}}});
-  out.push_back(
-      {"kr_bus_snapshots_served_total",
-       "Snapshots served to subscribers.",
-       MetricType::kCounter,
-       {{"kr_bus_snapshots_served_total", {}, static_cast<double>(bus.snapshots_served)}}});
-  out.push_back(
-      {"kr_bus_deltas_published_total",
-       "Deltas published on the bus.",
-       MetricType::kCounter,
-       {{"kr_bus_deltas_published_total", {}, static_cast<double>(bus.deltas_published)}}});
 }
 
 }  // namespace kr::informer

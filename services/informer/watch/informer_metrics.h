@@ -8,7 +8,7 @@
 //   kr_informer_request_errors_total{kind}    transport failures and unexpected statuses
 //   kr_informer_list_duration_seconds{kind}   duration of the last complete list
 //   kr_informer_in_sync                       1 once every kind was listed
-//   kr_bus_snapshots_served_total, kr_bus_deltas_published_total
+// The bus publisher's own metrics (kr_bus_publisher_*) come from common/bus/bus_metrics.h.
 #pragma once
 
 #include "common/bus/publisher.h"
