@@ -26,9 +26,16 @@ FirewallSyncer::FirewallSyncer(iptables::IptablesRunner& runner, ipset::IpsetCli
 
 Expected<SyncResult> FirewallSyncer::Sync(const CompiledFirewall& desired, bool full) {
   SyncResult result;
-  auto listed = ipset_.List(kSetPrefix);
-  if (!listed.ok()) return Prefixed("list ipsets", listed.error());
-  ipset::IpsetSyncPlan sets = ipset::PlanIpsetSync(desired.sets, *listed, kSetPrefix);
+  std::vector<ipset::SetContent> listed;
+  if (full || !last_sets_) {
+    auto read = ipset_.List(kSetPrefix);
+    if (!read.ok()) return Prefixed("list ipsets", read.error());
+    listed = std::move(*read);
+  } else {
+    listed = std::move(*last_sets_);
+  }
+  last_sets_.reset();  // until this sync has succeeded
+  ipset::IpsetSyncPlan sets = ipset::PlanIpsetSync(desired.sets, listed, kSetPrefix);
   if (Status status = ipset_.Restore(sets.before_rules); !status.ok()) {
     return Prefixed("update ipsets", status.error());
   }
@@ -46,6 +53,7 @@ Expected<SyncResult> FirewallSyncer::Sync(const CompiledFirewall& desired, bool 
   if (Status status = ipset_.Restore(sets.after_rules); !status.ok()) {
     return Prefixed("destroy unused ipsets", status.error());
   }
+  last_sets_ = desired.sets;
   NoteSets(sets.before_rules, result.sets_changed);
   NoteSets(sets.after_rules, result.sets_changed);
   result.ipset_commands = sets.before_rules.size() + sets.after_rules.size();
@@ -53,6 +61,7 @@ Expected<SyncResult> FirewallSyncer::Sync(const CompiledFirewall& desired, bool 
 }
 
 Status FirewallSyncer::Cleanup() {
+  last_sets_.reset();
   for (int family = 0; family < 2; ++family) {
     if (!families_[family]) continue;
     auto plan = chains_[family].Cleanup();

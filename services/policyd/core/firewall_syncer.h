@@ -9,8 +9,10 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/ipset/ipset_client.h"
 #include "common/iptables/owned_chain_syncer.h"
@@ -31,7 +33,8 @@ class FirewallSyncer {
                  const CompilerOptions& options);
 
   // `full` reads the kernel first and so repairs drift others made; otherwise the iptables
-  // plan is made against what this syncer last read and wrote (cheap, for event-driven syncs).
+  // and ipset plans are made against what this syncer last read and wrote (cheap, for
+  // event-driven syncs: listing thousands of sets costs hundreds of milliseconds).
   Expected<SyncResult> Sync(const CompiledFirewall& desired, bool full = true);
   // Removes every chain, jump rule and set of policyd (--cleanup-config).
   Status Cleanup();
@@ -40,6 +43,8 @@ class FirewallSyncer {
   std::array<iptables::OwnedChainSyncer, 2> chains_;
   ipset::IpsetClient& ipset_;
   std::array<bool, 2> families_;
+  // The owned sets as the last successful sync left them; reset on any failure.
+  std::optional<std::vector<ipset::SetContent>> last_sets_;
 };
 
 }  // namespace kr::policyd
