@@ -4,6 +4,8 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "common/log/log.h"
+
 namespace kr::kube {
 
 namespace {
@@ -26,25 +28,29 @@ void Reflector::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     if (need_list) {
       if (Status listed = List(stop); !listed.ok()) {
-        ++stats_.request_errors;
+        if (stop.stop_requested()) return;
+        RequestFailed(listed.error().message);
         if (!Backoff(stop)) return;
         continue;
       }
       need_list = false;
       backoff_ = options_.initial_backoff;
+      last_failure_.clear();
     }
     if (!first_watch) ++stats_.watch_restarts;
     first_watch = false;
-    switch (Watch(stop)) {
+    std::string watch_failure;
+    switch (Watch(stop, watch_failure)) {
       case WatchEnd::kTimedOut:
         backoff_ = options_.initial_backoff;
+        last_failure_.clear();
         break;
       case WatchEnd::kExpired:
         ++stats_.relists;
         need_list = true;
         break;
       case WatchEnd::kFailed:
-        ++stats_.request_errors;
+        RequestFailed(watch_failure);
         if (!Backoff(stop)) return;
         break;
       case WatchEnd::kStopped:
@@ -113,7 +119,7 @@ Status Reflector::List(std::stop_token stop) {
   return Status::Ok();
 }
 
-Reflector::WatchEnd Reflector::Watch(std::stop_token stop) {
+Reflector::WatchEnd Reflector::Watch(std::stop_token stop, std::string& failure) {
   const auto min = options_.min_watch_timeout.count();
   const auto timeout =
       min + static_cast<std::int64_t>(random_() %
@@ -145,9 +151,17 @@ Reflector::WatchEnd Reflector::Watch(std::stop_token stop) {
       std::chrono::seconds(timeout + 30));
 
   if (stop.stop_requested()) return WatchEnd::kStopped;
-  if (!result.ok()) return WatchEnd::kFailed;
+  if (!result.ok()) {
+    failure = result.error().message;
+    return WatchEnd::kFailed;
+  }
   if (result->status == kGone) return WatchEnd::kExpired;
-  if (result->status != 200) return WatchEnd::kFailed;
+  if (result->status != 200) {
+    failure =
+        "watch " + path_ + ": HTTP " + std::to_string(result->status) + " " + result->error_body;
+    return WatchEnd::kFailed;
+  }
+  if (end == WatchEnd::kFailed) failure = "watch " + path_ + ": ERROR event";
   return end;
 }
 
@@ -176,6 +190,13 @@ bool Reflector::ApplyEvent(WatchEvent&& event, WatchEnd& end) {
     sink_.OnUpsert(key, std::move(event.object));
   }
   return true;
+}
+
+void Reflector::RequestFailed(const std::string& what) {
+  ++stats_.request_errors;
+  if (what == last_failure_) return;
+  last_failure_ = what;
+  KR_LOG(WARNING) << what;
 }
 
 bool Reflector::Backoff(std::stop_token stop) {

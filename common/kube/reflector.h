@@ -79,10 +79,14 @@ class Reflector {
   enum class WatchEnd { kTimedOut, kExpired, kFailed, kStopped };
 
   Status List(std::stop_token stop);
-  WatchEnd Watch(std::stop_token stop);
+  // On kFailed, `failure` says why.
+  WatchEnd Watch(std::stop_token stop, std::string& failure);
   bool ApplyEvent(WatchEvent&& event, WatchEnd& end);
   // Sleeps for the next backoff step; returns false when stopped meanwhile.
   bool Backoff(std::stop_token stop);
+  // Counts a failed request and logs it; a repeat of the previous failure is not logged again
+  // until a request succeeds, so that an outage does not flood the log.
+  void RequestFailed(const std::string& what);
 
   const std::string path_;
   ApiTransport& transport_;
@@ -93,6 +97,7 @@ class Reflector {
 
   std::unordered_map<std::string, std::string> versions_;  // key -> resourceVersion
   std::string resource_version_;                           // where the next watch starts
+  std::string last_failure_;                               // empty after a success
   ReflectorStats stats_;
 };
 

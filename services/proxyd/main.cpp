@@ -1,23 +1,75 @@
 // kr-proxyd: the IPVS service proxy. Wires the modules together; see services/proxyd/core.
 //
-// Bus -> desired IPVS state -> diff against the kernel -> IPVS over generic netlink.
-// (The proxy controller is being built; this binary so far starts, serves /healthz and
-// /metrics, and stops on SIGTERM.)
+// Bus (Service, Endpoints, Node) -> ProxyController (ProxyCore: desired IPVS state, diff
+// against the kernel) -> IPVS over generic netlink, VIPs on kube-dummy-if over rtnetlink.
+#include <cstdlib>
+#include <exception>
+
+#include "common/bus/subscriber.h"
 #include "common/daemon/daemon_status.h"
 #include "common/flags/common_flags.h"
 #include "common/log/log.h"
+#include "common/runtime/controller_loop.h"
 #include "common/runtime/shutdown_signals.h"
+#include "services/proxyd/kernel/dry_run_ipvs_kernel.h"
+#include "services/proxyd/kernel/dummy_vips.h"
+#include "services/proxyd/kernel/netlink_vip_link_kernel.h"
+#include "services/proxyd/kernel/reopening_ipvs_kernel.h"
+#include "services/proxyd/kernel/sysctls.h"
+#include "services/proxyd/proxy_controller.h"
+#include "services/proxyd/proxy_metrics.h"
+#include "services/proxyd/proxyd_flags.h"
 
 int main(int argc, char** argv) {
   kr::ShutdownSignals signals;  // first: every later thread inherits the blocked signals
 
   kr::flags::CommonFlags common;
   common.health_port = 20242;
+  kr::proxyd::ProxydFlags proxy_flags;
   kr::flags::FlagSet flags("kr-proxyd",
                            "IPVS service proxy: ClusterIP, NodePort, external and "
                            "LoadBalancer IPs from the kr-node bus.");
   common.Register(flags);
+  proxy_flags.Register(flags);
   flags.ParseOrExit(argc, argv);
+
+  kr::proxyd::ProxyOptions options;
+  try {
+    options = proxy_flags.ToOptions(kr::proxyd::NodeName(common.hostname_override));
+  } catch (const std::exception& e) {
+    KR_LOG(ERROR) << e.what();
+    return 2;
+  }
+
+  // Kernel seams. --dry-run reads the real kernel and logs every write instead.
+  kr::proxyd::ReopeningIpvsKernel netlink_ipvs;
+  if (!netlink_ipvs.available()) {
+    KR_LOG(ERROR) << "IPVS is not available (ip_vs loaded?); syncs fail until it is";
+  }
+  kr::proxyd::DryRunIpvsKernel dry_run_ipvs(netlink_ipvs);
+  kr::ipvs::IpvsKernel& ipvs =
+      common.dry_run ? static_cast<kr::ipvs::IpvsKernel&>(dry_run_ipvs) : netlink_ipvs;
+  auto links = kr::proxyd::NetlinkVipLinkKernel::Open();
+  if (!links) {
+    KR_LOG(ERROR) << "rtnetlink: " << links.error().message;
+    return 1;
+  }
+  kr::proxyd::DummyVips vips(**links,
+                             {.name = kr::proxyd::kDummyInterfaceName, .dry_run = common.dry_run});
+
+  if (common.cleanup_config) {
+    kr::proxyd::ProxyController cleaner(options, ipvs, vips, nullptr);
+    kr::Status cleaned = cleaner.Cleanup();
+    if (!cleaned) KR_LOG(ERROR) << "cleanup: " << cleaned.error().message;
+    return cleaned ? 0 : 1;
+  }
+
+  // Only where IPVS runs: a host without it is not a proxy node whose settings we may change.
+  // Failures are logged; IPVS still works without some of them (e.g. in a container).
+  if (netlink_ipvs.available()) {
+    kr::proxyd::ProcSysctlWriter sysctl_writer;
+    (void)kr::proxyd::ApplySysctls(sysctl_writer, kr::proxyd::IpvsSysctls(false), common.dry_run);
+  }
 
   // Observability: /healthz and /metrics.
   kr::daemon::DaemonStatus status("proxyd", common);
@@ -25,10 +77,71 @@ int main(int argc, char** argv) {
     KR_LOG(ERROR) << started.error().message;
     return 1;
   }
-  KR_LOG(INFO) << "kr-proxyd " << KR_VERSION << " running";
+  kr::proxyd::ProxyMetrics metrics(status.registry());
+  kr::proxyd::ProxyController controller(options, ipvs, vips, &metrics);
+
+  kr::LoopOptions loop_options;
+  loop_options.full_sync_period =
+      std::chrono::duration_cast<kr::Clock::Duration>(proxy_flags.sync_period);
+  loop_options.min_sync_interval = std::chrono::milliseconds(100);
+  loop_options.heartbeat_interval = std::chrono::seconds(2);  // also the graceful-delete tick
+  loop_options.Validate();
+  kr::LoopHooks hooks = status.LoopHooksFor("ipvs", 3 * loop_options.full_sync_period);
+  kr::ControllerLoop* loop_ptr = nullptr;
+  auto beat = hooks.on_heartbeat;
+  hooks.on_heartbeat = [&controller, &loop_ptr, beat] {
+    if (beat) beat();
+    // Destinations at weight 0 are deleted by the sync after their grace period.
+    if (loop_ptr && controller.HasDraining()) loop_ptr->OnUpdate();
+  };
+  kr::ControllerLoop loop(controller, loop_options, hooks);
+  loop_ptr = &loop;
+
+  kr::bus::Subscriber subscriber({.address = kr::bus::BusAddress::InDirectory(common.bus_dir)});
+  subscriber.On<kr::model::Service>(
+      [&](const std::string&, const kr::model::Service& service) {
+        controller.UpsertService(service);
+        loop.OnUpdate();
+      },
+      [&](const std::string& key) {
+        controller.RemoveService(key);
+        loop.OnUpdate();
+      });
+  subscriber.On<kr::model::Endpoints>(
+      [&](const std::string&, const kr::model::Endpoints& endpoints) {
+        controller.UpsertEndpoints(endpoints);
+        loop.OnUpdate();
+      },
+      [&](const std::string& key) {
+        controller.RemoveEndpoints(key);
+        loop.OnUpdate();
+      });
+  subscriber.On<kr::model::Node>(
+      [&](const std::string&, const kr::model::Node& node) {
+        controller.UpsertNode(node);
+        loop.OnUpdate();
+      },
+      [](const std::string&) {});  // a node without its object keeps its last NodePort IPs
+  subscriber.OnInSync([&] {
+    KR_LOG(INFO) << "bus in-sync: full sync";
+    controller.MarkInSync();
+    loop.RequestFullSync();
+  });
+
+  loop.Start();
+  if (kr::Status started = subscriber.Start(); !started.ok()) {
+    KR_LOG(ERROR) << "bus: " << started.error().message;
+    loop.Stop();
+    status.Stop();
+    return 1;
+  }
+  KR_LOG(INFO) << "kr-proxyd " << KR_VERSION << " running, node " << options.node_name << ", bus "
+               << common.bus_dir;
 
   signals.token().Wait();
   KR_LOG(INFO) << "stopping";
+  subscriber.Stop();
+  loop.Stop();
   status.Stop();
   return 0;
 }
