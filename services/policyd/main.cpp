@@ -4,6 +4,7 @@
 // Bus (Pod, Namespace, NetworkPolicy) -> PolicyController (IncrementalCompiler, FirewallSyncer)
 // -> ipset + iptables-restore --noflush of the chains policyd owns.
 #include "common/bus/subscriber.h"
+#include "common/daemon/bus_feed.h"
 #include "common/daemon/daemon_status.h"
 #include "common/flags/common_flags.h"
 #include "common/ipset/libipset_client.h"
@@ -79,38 +80,17 @@ int main(int argc, char** argv) {
   kr::ControllerLoop loop(controller, loop_options, hooks);
 
   kr::bus::Subscriber subscriber({.address = kr::bus::BusAddress::InDirectory(common.bus_dir)});
-  subscriber.On<kr::model::Pod>(
-      [&](const std::string&, const kr::model::Pod& pod) {
-        controller.UpsertPod(pod);
-        loop.OnUpdate();
-      },
-      [&](const std::string& key) {
-        controller.DeletePod(key);
-        loop.OnUpdate();
-      });
-  subscriber.On<kr::model::Namespace>(
-      [&](const std::string&, const kr::model::Namespace& ns) {
-        controller.UpsertNamespace(ns);
-        loop.OnUpdate();
-      },
-      [&](const std::string& key) {
-        controller.DeleteNamespace(key);
-        loop.OnUpdate();
-      });
-  subscriber.On<kr::model::NetworkPolicy>(
-      [&](const std::string&, const kr::model::NetworkPolicy& policy) {
-        controller.UpsertPolicy(policy);
-        loop.OnUpdate();
-      },
-      [&](const std::string& key) {
-        controller.DeletePolicy(key);
-        loop.OnUpdate();
-      });
-  subscriber.OnInSync([&] {
-    KR_LOG(INFO) << "bus in-sync: full sync";
-    controller.MarkInSync();
-    loop.RequestFullSync();
-  });
+  kr::daemon::FeedLoop<kr::model::Pod>(
+      subscriber, loop, [&](const kr::model::Pod& pod) { controller.UpsertPod(pod); },
+      [&](const std::string& key) { controller.DeletePod(key); });
+  kr::daemon::FeedLoop<kr::model::Namespace>(
+      subscriber, loop, [&](const kr::model::Namespace& ns) { controller.UpsertNamespace(ns); },
+      [&](const std::string& key) { controller.DeleteNamespace(key); });
+  kr::daemon::FeedLoop<kr::model::NetworkPolicy>(
+      subscriber, loop,
+      [&](const kr::model::NetworkPolicy& policy) { controller.UpsertPolicy(policy); },
+      [&](const std::string& key) { controller.DeletePolicy(key); });
+  kr::daemon::FullSyncOnInSync(subscriber, loop, [&] { controller.MarkInSync(); });
 
   loop.Start();
   if (kr::Status started = subscriber.Start(); !started.ok()) {

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "common/bus/subscriber.h"
+#include "common/daemon/bus_feed.h"
 #include "common/daemon/daemon_status.h"
 #include "common/flags/common_flags.h"
 #include "common/log/log.h"
@@ -98,35 +99,19 @@ int main(int argc, char** argv) {
   loop_ptr = &loop;
 
   kr::bus::Subscriber subscriber({.address = kr::bus::BusAddress::InDirectory(common.bus_dir)});
-  subscriber.On<kr::model::Service>(
-      [&](const std::string&, const kr::model::Service& service) {
-        controller.UpsertService(service);
-        loop.OnUpdate();
-      },
-      [&](const std::string& key) {
-        controller.RemoveService(key);
-        loop.OnUpdate();
-      });
-  subscriber.On<kr::model::Endpoints>(
-      [&](const std::string&, const kr::model::Endpoints& endpoints) {
-        controller.UpsertEndpoints(endpoints);
-        loop.OnUpdate();
-      },
-      [&](const std::string& key) {
-        controller.RemoveEndpoints(key);
-        loop.OnUpdate();
-      });
-  subscriber.On<kr::model::Node>(
-      [&](const std::string&, const kr::model::Node& node) {
-        controller.UpsertNode(node);
-        loop.OnUpdate();
-      },
-      [](const std::string&) {});  // a node without its object keeps its last NodePort IPs
-  subscriber.OnInSync([&] {
-    KR_LOG(INFO) << "bus in-sync: full sync";
-    controller.MarkInSync();
-    loop.RequestFullSync();
-  });
+  kr::daemon::FeedLoop<kr::model::Service>(
+      subscriber, loop,
+      [&](const kr::model::Service& service) { controller.UpsertService(service); },
+      [&](const std::string& key) { controller.RemoveService(key); });
+  kr::daemon::FeedLoop<kr::model::Endpoints>(
+      subscriber, loop,
+      [&](const kr::model::Endpoints& endpoints) { controller.UpsertEndpoints(endpoints); },
+      [&](const std::string& key) { controller.RemoveEndpoints(key); });
+  // A node without its object keeps its last NodePort IPs.
+  kr::daemon::FeedLoop<kr::model::Node>(
+      subscriber, loop, [&](const kr::model::Node& node) { controller.UpsertNode(node); },
+      [](const std::string&) {});
+  kr::daemon::FullSyncOnInSync(subscriber, loop, [&] { controller.MarkInSync(); });
 
   loop.Start();
   if (kr::Status started = subscriber.Start(); !started.ok()) {
