@@ -86,11 +86,12 @@ class Subscriber {
   void OnEncoded(Topic topic, EncodedUpsertFn upsert, DeleteFn remove);
   template <typename T>
   void On(std::function<void(const std::string& key, const T& object)> upsert, DeleteFn remove) {
-    OnRaw(
+    // Decoded straight from CBOR, without a JSON tree in between (model/token_reader.h).
+    OnEncoded(
         TopicOf<T>::value,
         [upsert = std::move(upsert)](const std::string& key,
-                                     const nlohmann::json& value) -> Status {
-          auto object = model::Decode<T>(value);
+                                     const EncodedObject& encoded) -> Status {
+          auto object = model::DecodeCbor<T>(encoded.body);
           if (!object) return object.error();
           upsert(key, *object);
           return Status::Ok();

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/model/wire_fields.h"
+
 namespace kr::model {
 
 using StringMap = std::map<std::string, std::string>;
@@ -36,10 +38,19 @@ struct LabelSelector {
 
 void to_json(nlohmann::json& j, const IntOrString& v);
 void from_json(const nlohmann::json& j, IntOrString& v);
-void to_json(nlohmann::json& j, const LabelSelectorRequirement& v);
-void from_json(const nlohmann::json& j, LabelSelectorRequirement& v);
-void to_json(nlohmann::json& j, const LabelSelector& v);
-void from_json(const nlohmann::json& j, LabelSelector& v);
+void ReadValue(TokenReader& reader, IntOrString& out, const char* what);
+
+constexpr auto WireSchemaOf(const LabelSelectorRequirement*) {
+  using T = LabelSelectorRequirement;
+  return WireSchema<T>("matchExpressions entry", Member("key", &T::key), Member("operator", &T::op),
+                       Member("values", &T::values));
+}
+
+constexpr auto WireSchemaOf(const LabelSelector*) {
+  using T = LabelSelector;
+  return WireSchema<T>("label selector", Member("matchLabels", &T::match_labels),
+                       Member("matchExpressions", &T::match_expressions));
+}
 
 // "namespace/name", the bus key of namespaced objects.
 inline std::string NamespacedKey(const std::string& ns, const std::string& name) {

@@ -40,11 +40,24 @@ struct Endpoints {
   bool operator==(const Endpoints&) const = default;
 };
 
-void to_json(nlohmann::json& j, const EndpointPort& v);
-void from_json(const nlohmann::json& j, EndpointPort& v);
-void to_json(nlohmann::json& j, const Endpoint& v);
-void from_json(const nlohmann::json& j, Endpoint& v);
-void to_json(nlohmann::json& j, const Endpoints& v);
-void from_json(const nlohmann::json& j, Endpoints& v);
+constexpr auto WireSchemaOf(const EndpointPort*) {
+  using T = EndpointPort;
+  return WireSchema<T>("endpoint port", Member("name", &T::name), Member("protocol", &T::protocol),
+                       Member("port", &T::port));
+}
+
+constexpr auto WireSchemaOf(const Endpoint*) {
+  using T = Endpoint;
+  return WireSchema<T>("endpoint", Member("addresses", &T::addresses), Member("ready", &T::ready),
+                       Member("serving", &T::serving), Member("terminating", &T::terminating),
+                       Member("nodeName", &T::node_name), Member("zone", &T::zone),
+                       Member("hostname", &T::hostname), Member("ports", &T::ports));
+}
+
+constexpr auto WireSchemaOf(const Endpoints*) {
+  using T = Endpoints;
+  return WireSchema<T>("endpoints", Member("namespace", &T::ns), Member("name", &T::name),
+                       Member("endpoints", &T::endpoints));
+}
 
 }  // namespace kr::model

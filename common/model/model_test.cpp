@@ -117,5 +117,67 @@ TEST_CASE("model: wrong types are errors, not exceptions", "[model]") {
   CHECK(bad.error().code == EINVAL);
 }
 
+template <typename T>
+T CborRoundTrip(const T& in) {
+  auto cbor = nlohmann::json::to_cbor(nlohmann::json(in));
+  auto decoded =
+      DecodeCbor<T>(std::string_view(reinterpret_cast<const char*>(cbor.data()), cbor.size()));
+  REQUIRE(decoded.ok());
+  return *decoded;
+}
+
+Expected<Pod> PodFromCbor(const nlohmann::json& value) {
+  auto cbor = nlohmann::json::to_cbor(value);
+  return DecodeCbor<Pod>(std::string(cbor.begin(), cbor.end()));
+}
+
+TEST_CASE("model: the direct CBOR decode gives what the JSON path gives", "[model]") {
+  CHECK(CborRoundTrip(SampleService()) == SampleService());
+  CHECK(CborRoundTrip(SamplePolicy()) == SamplePolicy());
+  Pod pod{"x", "a", {{"pod", "a"}}, {"10.244.1.5", "fd00::5"}, "n", "Running", true, {}};
+  CHECK(CborRoundTrip(pod) == pod);
+  Endpoints e{"default", "web", {Endpoint{{"10.244.1.5"}, true, false, true, "n", "", "h", {}}}};
+  CHECK(CborRoundTrip(e) == e);
+}
+
+TEST_CASE("model: direct CBOR decode follows the same rules", "[model]") {
+  // null keeps the default; unknown keys, nested ones included, are skipped.
+  auto pod = PodFromCbor({{"name", "b"},
+                          {"phase", nullptr},
+                          {"future", {{"deep", {1, {{"x", nullptr}}, "s"}}}},
+                          {"ips", {"10.0.0.1"}}});
+  REQUIRE(pod.ok());
+  CHECK(pod->name == "b");
+  CHECK(pod->phase.empty());
+  CHECK(pod->ips == std::vector<std::string>{"10.0.0.1"});
+
+  // Wrong types and out-of-range integers are errors.
+  CHECK_FALSE(PodFromCbor({{"name", 5}}).ok());
+  CHECK_FALSE(PodFromCbor({{"ports", {{{"containerPort", 4294967296}}}}}).ok());
+  CHECK_FALSE(PodFromCbor({{"labels", {{"a", 1}}}}).ok());
+  CHECK_FALSE(PodFromCbor(nlohmann::json::array()).ok());
+
+  // Bytes that are not exactly one CBOR item.
+  auto cbor = nlohmann::json::to_cbor(nlohmann::json{{"name", "b"}});
+  std::string bytes(cbor.begin(), cbor.end());
+  CHECK(DecodeCbor<Pod>(bytes).ok());
+  CHECK_FALSE(DecodeCbor<Pod>(bytes.substr(0, bytes.size() - 1)).ok());
+  CHECK_FALSE(DecodeCbor<Pod>(bytes + "x").ok());
+  CHECK_FALSE(DecodeCbor<Pod>("").ok());
+}
+
+TEST_CASE("model: policy rule peers are named by direction", "[model]") {
+  nlohmann::json wire{{"ingress",
+                       {{{"from", {{{"ipBlock", {{"cidr", "192.0.2.0/24"}}}}}},
+                         {"to", {{{"ipBlock", {{"cidr", "198.51.100.0/24"}}}}}}}}},
+                      {"egress", nullptr}};
+  auto policy = Decode<NetworkPolicy>(wire);
+  REQUIRE(policy.ok());
+  REQUIRE(policy->ingress.size() == 1);
+  REQUIRE(policy->ingress[0].peers.size() == 1);  // "to" means nothing in an ingress rule
+  CHECK(policy->ingress[0].peers[0].ip_block->cidr == "192.0.2.0/24");
+  CHECK(policy->egress.empty());
+}
+
 }  // namespace
 }  // namespace kr::model

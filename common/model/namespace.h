@@ -19,7 +19,10 @@ struct Namespace {
   bool operator==(const Namespace&) const = default;
 };
 
-void to_json(nlohmann::json& j, const Namespace& v);
-void from_json(const nlohmann::json& j, Namespace& v);
+constexpr auto WireSchemaOf(const Namespace*) {
+  using T = Namespace;
+  return WireSchema<T>("namespace", Member("name", &T::name), Member("labels", &T::labels),
+                       Member("annotations", &T::annotations));
+}
 
 }  // namespace kr::model

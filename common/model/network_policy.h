@@ -55,13 +55,41 @@ struct NetworkPolicy {
   bool operator==(const NetworkPolicy&) const = default;
 };
 
-void to_json(nlohmann::json& j, const IpBlock& v);
-void from_json(const nlohmann::json& j, IpBlock& v);
-void to_json(nlohmann::json& j, const NetworkPolicyPeer& v);
-void from_json(const nlohmann::json& j, NetworkPolicyPeer& v);
-void to_json(nlohmann::json& j, const NetworkPolicyPort& v);
-void from_json(const nlohmann::json& j, NetworkPolicyPort& v);
-void to_json(nlohmann::json& j, const NetworkPolicy& v);
-void from_json(const nlohmann::json& j, NetworkPolicy& v);
+constexpr auto WireSchemaOf(const IpBlock*) {
+  using T = IpBlock;
+  return WireSchema<T>("ipBlock", Member("cidr", &T::cidr), Member("except", &T::except));
+}
+
+constexpr auto WireSchemaOf(const NetworkPolicyPeer*) {
+  using T = NetworkPolicyPeer;
+  return WireSchema<T>("network policy peer", Member("podSelector", &T::pod_selector),
+                       Member("namespaceSelector", &T::namespace_selector),
+                       Member("ipBlock", &T::ip_block));
+}
+
+constexpr auto WireSchemaOf(const NetworkPolicyPort*) {
+  using T = NetworkPolicyPort;
+  return WireSchema<T>("network policy port", Member("protocol", &T::protocol),
+                       Member("port", &T::port), Member("endPort", &T::end_port));
+}
+
+// A rule's peers are "from" in ingress rules and "to" in egress rules, so the rule lists are
+// fields of their own kind that know the peers' wire name.
+struct RuleListField {
+  const char* name;
+  const char* peers_name;
+  std::vector<NetworkPolicyRule> NetworkPolicy::*member;
+};
+bool ReadFieldIfNamed(TokenReader& reader, const RuleListField& field, const std::string& key,
+                      NetworkPolicy& out);
+void WriteField(nlohmann::json& object, const RuleListField& field, const NetworkPolicy& value);
+
+constexpr auto WireSchemaOf(const NetworkPolicy*) {
+  using T = NetworkPolicy;
+  return WireSchema<T>(
+      "network policy", Member("namespace", &T::ns), Member("name", &T::name),
+      Member("podSelector", &T::pod_selector), Member("policyTypes", &T::policy_types),
+      RuleListField{"ingress", "from", &T::ingress}, RuleListField{"egress", "to", &T::egress});
+}
 
 }  // namespace kr::model

@@ -28,9 +28,16 @@ struct Node {
   bool operator==(const Node&) const = default;
 };
 
-void to_json(nlohmann::json& j, const NodeAddress& v);
-void from_json(const nlohmann::json& j, NodeAddress& v);
-void to_json(nlohmann::json& j, const Node& v);
-void from_json(const nlohmann::json& j, Node& v);
+constexpr auto WireSchemaOf(const NodeAddress*) {
+  using T = NodeAddress;
+  return WireSchema<T>("node address", Member("type", &T::type), Member("address", &T::address));
+}
+
+constexpr auto WireSchemaOf(const Node*) {
+  using T = Node;
+  return WireSchema<T>("node", Member("name", &T::name), Member("addresses", &T::addresses),
+                       Member("podCIDRs", &T::pod_cidrs), Member("labels", &T::labels),
+                       Member("annotations", &T::annotations));
+}
 
 }  // namespace kr::model

@@ -33,9 +33,18 @@ struct Pod {
   bool operator==(const Pod&) const = default;
 };
 
-void to_json(nlohmann::json& j, const ContainerPort& v);
-void from_json(const nlohmann::json& j, ContainerPort& v);
-void to_json(nlohmann::json& j, const Pod& v);
-void from_json(const nlohmann::json& j, Pod& v);
+constexpr auto WireSchemaOf(const ContainerPort*) {
+  using T = ContainerPort;
+  return WireSchema<T>("container port", Member("name", &T::name), Member("protocol", &T::protocol),
+                       Member("containerPort", &T::container_port));
+}
+
+constexpr auto WireSchemaOf(const Pod*) {
+  using T = Pod;
+  return WireSchema<T>("pod", Member("namespace", &T::ns), Member("name", &T::name),
+                       Member("labels", &T::labels), Member("ips", &T::ips),
+                       Member("nodeName", &T::node_name), Member("phase", &T::phase),
+                       Member("hostNetwork", &T::host_network), Member("ports", &T::ports));
+}
 
 }  // namespace kr::model

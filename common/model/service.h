@@ -44,9 +44,28 @@ struct Service {
   bool operator==(const Service&) const = default;
 };
 
-void to_json(nlohmann::json& j, const ServicePort& v);
-void from_json(const nlohmann::json& j, ServicePort& v);
-void to_json(nlohmann::json& j, const Service& v);
-void from_json(const nlohmann::json& j, Service& v);
+constexpr auto WireSchemaOf(const ServicePort*) {
+  using T = ServicePort;
+  return WireSchema<T>("service port", Member("name", &T::name), Member("protocol", &T::protocol),
+                       Member("port", &T::port), Member("targetPort", &T::target_port),
+                       Member("nodePort", &T::node_port));
+}
+
+constexpr auto WireSchemaOf(const Service*) {
+  using T = Service;
+  return WireSchema<T>(
+      "service", Member("namespace", &T::ns), Member("name", &T::name), Member("type", &T::type),
+      Member("headless", &T::headless), Member("clusterIPs", &T::cluster_ips),
+      Member("ipFamilies", &T::ip_families), Member("externalIPs", &T::external_ips),
+      Member("loadBalancerIPs", &T::load_balancer_ips),
+      Member("loadBalancerSourceRanges", &T::load_balancer_source_ranges),
+      Member("externalName", &T::external_name), Member("ports", &T::ports),
+      Member("sessionAffinity", &T::session_affinity),
+      Member("sessionAffinityTimeoutSeconds", &T::session_affinity_timeout_seconds),
+      Member("externalTrafficPolicy", &T::external_traffic_policy),
+      Member("internalTrafficPolicy", &T::internal_traffic_policy),
+      Member("healthCheckNodePort", &T::health_check_node_port),
+      Member("proxyName", &T::proxy_name), Member("annotations", &T::annotations));
+}
 
 }  // namespace kr::model

@@ -173,7 +173,11 @@ void BenchSnapshot() {
   Timing fetch{Seconds(Clock::now() - start), CpuSeconds() - cpu_start};
   if (!fetched) std::printf("fetch failed: %s\n", fetched.error().message.c_str());
 
-  auto late_join = [&](bool decode) {
+  // How the late joiner's handlers take the objects: still encoded (relays), as JSON trees
+  // (OnRaw, kr-bus), or as model structs (On<T>, what the daemons use: CBOR straight into
+  // the struct).
+  enum class Mode { kEncoded, kJson, kTyped };
+  auto late_join = [&](Mode mode) {
     bus::SubscriberOptions sub_options;
     sub_options.address = options.address;
     bus::Subscriber subscriber(sub_options);
@@ -182,16 +186,27 @@ void BenchSnapshot() {
     auto delivered = [&] {
       if (count++ == 0) first_delivery = Clock::now();
     };
-    for (bus::Topic topic : bus::kAllTopics) {
-      if (decode) {
-        subscriber.OnRaw(
-            topic, [&](const std::string&, const nlohmann::json&) { return delivered(), Status(); },
-            [](const std::string&) {});
-      } else {
-        subscriber.OnEncoded(
-            topic,
-            [&](const std::string&, const bus::EncodedObject&) { return delivered(), Status(); },
-            [](const std::string&) {});
+    auto ignore = [](const std::string&) {};
+    if (mode == Mode::kTyped) {
+      subscriber.On<model::Pod>([&](const std::string&, const model::Pod&) { delivered(); },
+                                ignore);
+      subscriber.On<model::Service>([&](const std::string&, const model::Service&) { delivered(); },
+                                    ignore);
+      subscriber.On<model::Node>([&](const std::string&, const model::Node&) { delivered(); },
+                                 ignore);
+    } else {
+      for (bus::Topic topic : bus::kAllTopics) {
+        if (mode == Mode::kJson) {
+          subscriber.OnRaw(
+              topic,
+              [&](const std::string&, const nlohmann::json&) { return delivered(), Status(); },
+              ignore);
+        } else {
+          subscriber.OnEncoded(
+              topic,
+              [&](const std::string&, const bus::EncodedObject&) { return delivered(), Status(); },
+              ignore);
+        }
       }
     }
     auto t0 = Clock::now();
@@ -199,22 +214,26 @@ void BenchSnapshot() {
     (void)subscriber.Start();
     WaitUntil([&] { return subscriber.Stats().in_sync; });
     Timing timing{Seconds(Clock::now() - t0), CpuSeconds() - cpu0};
+    const char* names[] = {"encoded", "JSON trees", "model structs"};
     std::printf("  (%s: first object reached its handler after %.3f s)\n",
-                decode ? "decoded" : "encoded", Seconds(first_delivery - t0));
+                names[static_cast<int>(mode)], Seconds(first_delivery - t0));
     return count == objects.size() ? timing : Timing{};
   };
-  Timing subscriber_encoded = late_join(false);
-  Timing subscriber_decoded = late_join(true);
+  Timing subscriber_encoded = late_join(Mode::kEncoded);
+  Timing subscriber_typed = late_join(Mode::kTyped);
+  Timing subscriber_json = late_join(Mode::kJson);
 
   std::printf("\n1. Snapshot of %d objects to a late joiner (target < 1 s)\n", (int)objects.size());
   std::printf("%-44s %12s %12s %8s\n", "", "kr bus", "raw zmq", "ratio");
   Row("FetchSnapshot (assembled, not decoded)", fetch.wall, raw.wall, "s");
   Row("Subscriber start -> in-sync, encoded view", subscriber_encoded.wall, raw.wall, "s");
-  Row("Subscriber start -> in-sync, CBOR decoded", subscriber_decoded.wall, raw.wall, "s");
+  Row("Subscriber start -> in-sync, model structs", subscriber_typed.wall, raw.wall, "s");
+  Row("Subscriber start -> in-sync, JSON trees", subscriber_json.wall, raw.wall, "s");
   std::printf("process CPU time (all threads) for the same:\n");
   Row("FetchSnapshot", fetch.cpu, raw.cpu, "cpu s");
   Row("Subscriber, encoded view", subscriber_encoded.cpu, raw.cpu, "cpu s");
-  Row("Subscriber, CBOR decoded", subscriber_decoded.cpu, raw.cpu, "cpu s");
+  Row("Subscriber, model structs", subscriber_typed.cpu, raw.cpu, "cpu s");
+  Row("Subscriber, JSON trees", subscriber_json.cpu, raw.cpu, "cpu s");
 }
 
 // ---- 2 and 3. deltas to 16 subscribers ---------------------------------------------------
