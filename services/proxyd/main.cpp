@@ -9,9 +9,12 @@
 #include "common/daemon/bus_feed.h"
 #include "common/daemon/daemon_status.h"
 #include "common/flags/common_flags.h"
+#include "common/iptables/backend_detect.h"
+#include "common/iptables/xtables_runner.h"
 #include "common/log/log.h"
 #include "common/runtime/controller_loop.h"
 #include "common/runtime/shutdown_signals.h"
+#include "services/proxyd/health_check_responder.h"
 #include "services/proxyd/kernel/dry_run_ipvs_kernel.h"
 #include "services/proxyd/kernel/dummy_vips.h"
 #include "services/proxyd/kernel/netlink_vip_link_kernel.h"
@@ -57,9 +60,19 @@ int main(int argc, char** argv) {
   }
   kr::proxyd::DummyVips vips(**links,
                              {.name = kr::proxyd::kDummyInterfaceName, .dry_run = common.dry_run});
+  // iptables glue in the backend the node's other rules use; health check ports on all
+  // addresses (kube-proxy's default).
+  const kr::iptables::Backend backend = kr::iptables::DetectBackendFromSystem();
+  KR_LOG(INFO) << "iptables backend: " << kr::iptables::BackendName(backend);
+  kr::iptables::XtablesRunner iptables_runner(backend);
+  kr::proxyd::HealthCheckResponder health_checks({.address = "0.0.0.0"});
+  const kr::proxyd::ServiceGlueSeams glue{.iptables_v4 = &iptables_runner,
+                                          .iptables_v6 = &iptables_runner,
+                                          .health_checks = &health_checks,
+                                          .dry_run = common.dry_run};
 
   if (common.cleanup_config) {
-    kr::proxyd::ProxyController cleaner(options, ipvs, vips, nullptr);
+    kr::proxyd::ProxyController cleaner(options, ipvs, vips, nullptr, glue);
     kr::Status cleaned = cleaner.Cleanup();
     if (!cleaned) KR_LOG(ERROR) << "cleanup: " << cleaned.error().message;
     return cleaned ? 0 : 1;
@@ -79,7 +92,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   kr::proxyd::ProxyMetrics metrics(status.registry());
-  kr::proxyd::ProxyController controller(options, ipvs, vips, &metrics);
+  kr::proxyd::ProxyController controller(options, ipvs, vips, &metrics, glue);
 
   kr::LoopOptions loop_options;
   loop_options.full_sync_period =

@@ -12,8 +12,24 @@ double Seconds(std::chrono::steady_clock::duration duration) {
 }  // namespace
 
 ProxyController::ProxyController(ProxyOptions options, ipvs::IpvsKernel& kernel, DummyVips& vips,
-                                 ProxyMetrics* metrics)
-    : options_(options), kernel_(kernel), vips_(vips), metrics_(metrics), core_(options) {}
+                                 ProxyMetrics* metrics, ServiceGlueSeams glue)
+    : options_(options),
+      kernel_(kernel),
+      vips_(vips),
+      metrics_(metrics),
+      core_(options),
+      glue_(options, glue) {
+  core_.OnVipsWanted([this](const std::set<ipvs::IpAddress>& wanted) { AddVips(wanted); });
+}
+
+void ProxyController::AddVips(const std::set<ipvs::IpAddress>& wanted) {
+  auto report = vips_.Sync(wanted, /*allow_delete=*/false);
+  if (!report) {
+    if (vip_add_status_) vip_add_status_ = report.error();
+    return;
+  }
+  for (const auto& vip : report->added) KR_VLOG(1) << "VIP " << vip.ToString() << " added";
+}
 
 void ProxyController::Record(std::string service_key, std::function<void(ProxyCore&)> apply) {
   std::lock_guard lock(mu_);
@@ -66,7 +82,7 @@ Status ProxyController::SyncVips() {
   if (!report) return report.error();
   for (const auto& vip : report->added) KR_VLOG(1) << "VIP " << vip.ToString() << " added";
   for (const auto& vip : report->removed) KR_VLOG(1) << "VIP " << vip.ToString() << " removed";
-  return Status::Ok();
+  return vip_add_status_;
 }
 
 Status ProxyController::Sync(SyncKind kind, const StopToken& stop) {
@@ -109,9 +125,12 @@ Status ProxyController::Sync(SyncKind kind, const StopToken& stop) {
   const bool full = kind == SyncKind::kFull || node_changed_ || !kernel_synced_once_;
   size_t failures = 0;
   std::vector<std::string> applied;
+  vip_add_status_ = Status::Ok();
+  bool vips_may_go = full;  // whether a changed service may have dropped a VIP
   if (full) {
     SyncReport report = core_.FullSync(kernel_, now);
     if (!report.read_status) return report.read_status;
+    glue_.UpdateAll(core_);
     Account(report);
     failures += report.failures.size();
     KR_VLOG(1) << "full sync: " << report.ops.size() << " IPVS writes\n" << ToString(report.ops);
@@ -123,7 +142,18 @@ Status ProxyController::Sync(SyncKind kind, const StopToken& stop) {
   } else {
     for (const auto& key : dirty_) {
       if (stop.stop_requested()) return Error{ECANCELED, "stopping"};
+      auto before = core_.desired().find(key);
+      const bool had_vips = before != core_.desired().end() && !before->second.dummy_vips.empty();
+      const std::set<ipvs::IpAddress> old_vips =
+          had_vips ? before->second.dummy_vips : std::set<ipvs::IpAddress>{};
       SyncReport report = core_.SyncService(key, kernel_, now);
+      glue_.Update(key, core_);
+      if (had_vips) {
+        auto after = core_.desired().find(key);
+        if (after == core_.desired().end() || after->second.dummy_vips != old_vips) {
+          vips_may_go = true;
+        }
+      }
       if (!report.read_status) return report.read_status;
       Account(report);
       failures += report.failures.size();
@@ -135,7 +165,9 @@ Status ProxyController::Sync(SyncKind kind, const StopToken& stop) {
   SyncReport graceful = core_.GracefulTick(kernel_, now);
   Account(graceful);
 
-  Status vips = SyncVips();
+  // Removing VIPs after the IPVS writes: a VIP goes only once no virtual service uses it.
+  Status vips = vips_may_go ? SyncVips() : vip_add_status_;
+  Status glue = glue_.Apply(core_, full, failures == 0);
   const auto done = Clock::now();
   for (const auto& key : applied) {
     dirty_.erase(key);
@@ -165,7 +197,8 @@ Status ProxyController::Sync(SyncKind kind, const StopToken& stop) {
   if (failures != 0) {
     return Error{EIO, std::to_string(failures) + " IPVS writes failed (see log)"};
   }
-  return vips;
+  if (!vips) return vips;
+  return glue;
 }
 
 Status ProxyController::Cleanup() {
@@ -183,6 +216,8 @@ Status ProxyController::Cleanup() {
   if (!report.read_status) return report.read_status;
   KR_LOG(INFO) << "cleanup: " << report.ops.size() << " IPVS services removed";
   Status vips = vips_.Cleanup();
+  Status glue = glue_.Cleanup();
+  if (vips) vips = glue;
   if (!report.failures.empty()) {
     return Error{EIO, std::to_string(report.failures.size()) + " IPVS deletes failed"};
   }

@@ -7,8 +7,11 @@
 //
 // Sync (loop thread) applies the recorded changes to ProxyCore, then programs IPVS: a full
 // sync (dump, diff everything) for kFull, a Node change or the first sync after in-sync,
-// else SyncService for each changed Service only. Until the bus is in-sync nothing is written
-// to the kernel (architecture.md: a partial view must never delete state); the events wait.
+// else SyncService for each changed Service only. Order within a sync: new VIPs go on
+// kube-dummy-if before the IPVS writes (traffic may arrive as soon as a virtual service
+// exists), VIPs no longer wanted leave after them, then the iptables glue and the health
+// check ports (ServiceGlue) follow the changed Services. Until the bus is in-sync nothing is
+// written to the kernel (architecture.md: a partial view must never delete state); the events wait.
 // Each event's arrival time is kept until its service is applied, for the
 // network-programming latency histogram.
 //
@@ -32,14 +35,16 @@
 #include "services/proxyd/core/proxy_core.h"
 #include "services/proxyd/kernel/dummy_vips.h"
 #include "services/proxyd/proxy_metrics.h"
+#include "services/proxyd/service_glue.h"
 
 namespace kr::proxyd {
 
 class ProxyController final : public Controller {
  public:
-  // `metrics` may be null (tests). Kernel, VIPs and metrics must outlive the controller.
+  // `metrics` may be null (tests). Kernel, VIPs, metrics and the glue's seams must outlive
+  // the controller. Without glue seams no iptables rules or health check ports are managed.
   ProxyController(ProxyOptions options, ipvs::IpvsKernel& kernel, DummyVips& vips,
-                  ProxyMetrics* metrics);
+                  ProxyMetrics* metrics, ServiceGlueSeams glue = {});
 
   void UpsertService(const model::Service& service);
   void RemoveService(const std::string& key);
@@ -51,7 +56,7 @@ class ProxyController final : public Controller {
 
   Status Sync(SyncKind kind, const StopToken& stop) override;
   // Removes the IPVS services proxyd owns (see ProxyCore's ownership rules, with the VIPs on
-  // kube-dummy-if claimed) and kube-dummy-if itself.
+  // kube-dummy-if claimed), kube-dummy-if itself and our iptables chains (iptables_glue.h).
   Status Cleanup() override;
 
   // Whether destinations wait for deletion (graceful termination): the loop should sync soon.
@@ -66,6 +71,9 @@ class ProxyController final : public Controller {
   };
   void Record(std::string service_key, std::function<void(ProxyCore&)> apply);
   void Account(const SyncReport& report);
+  // Before IPVS writes: VIPs a sync is about to use (ProxyCore::OnVipsWanted); no deletes.
+  void AddVips(const std::set<ipvs::IpAddress>& vips);
+  // After IPVS writes: the interface holds exactly the wanted VIPs (deletes once in-sync).
   Status SyncVips();
 
   const ProxyOptions options_;
@@ -79,6 +87,8 @@ class ProxyController final : public Controller {
 
   // Loop thread only.
   ProxyCore core_;
+  ServiceGlue glue_;
+  Status vip_add_status_;            // the first failure of AddVips in the current sync
   bool kernel_synced_once_ = false;  // a full sync ran since in-sync
   bool node_changed_ = false;
   std::set<std::string> dirty_;  // services whose kernel state is not yet applied

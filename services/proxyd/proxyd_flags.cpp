@@ -36,6 +36,9 @@ void ProxydFlags::Register(flags::FlagSet& fs) {
               "The delay between ipvs config synchronizations (e.g. '5s', '1m', '2h22m').");
   fs.StringSlice("service-cluster-ip-range", &cluster_ip_ranges,
                  "CIDR values from which service cluster IPs are assigned.");
+  fs.StringSlice("cluster-cidr", &cluster_cidrs,
+                 "CIDR range of pods in the cluster. It is used to identify traffic originating "
+                 "from and destinated to pods.");
   fs.StringSlice("excluded-cidrs", &excluded_cidrs,
                  "Excluded CIDRs are used to exclude IPVS rules from deletion.");
   fs.String("service-node-port-range", &node_port_range,
@@ -57,6 +60,7 @@ ProxyOptions ProxydFlags::ToOptions(const std::string& node_name) const {
   options.graceful_period = std::chrono::duration_cast<std::chrono::seconds>(graceful_period);
   options.service_cluster_ip_ranges = ParseCidrs(cluster_ip_ranges, "service-cluster-ip-range");
   options.excluded_cidrs = ParseCidrs(excluded_cidrs, "excluded-cidrs");
+  options.cluster_cidrs = ParseCidrs(cluster_cidrs, "cluster-cidr");
   const size_t separator = node_port_range.find_first_of("-:");
   try {
     if (separator == std::string::npos) throw std::invalid_argument("no separator");

@@ -23,6 +23,7 @@ struct ProxydFlags {
   std::chrono::nanoseconds sync_period = std::chrono::minutes(5);
   std::vector<std::string> cluster_ip_ranges = {"10.96.0.0/12"};
   std::vector<std::string> excluded_cidrs;
+  std::vector<std::string> cluster_cidrs;
   std::string node_port_range = "30000-32767";
 
   void Register(flags::FlagSet& fs);

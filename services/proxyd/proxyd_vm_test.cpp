@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
@@ -34,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "common/bus/publisher.h"
@@ -56,28 +58,62 @@ const char* g_proxyd_path = nullptr;  // argv[1]
 constexpr char kClusterIp[] = "10.96.0.10";
 constexpr char kNodeIp[] = "192.0.2.1";
 constexpr char kClientIp[] = "192.0.2.2";
+constexpr char kNodeIp6[] = "2001:db8:c::1";
+constexpr char kClientIp6[] = "2001:db8:c::2";
+constexpr uint16_t kMetricsPort = 20242;  // kr-proxyd's /metrics, inside the node namespace
 
-sockaddr_in Address(const std::string& ip, uint16_t port) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  inet_pton(AF_INET, ip.c_str(), &sin.sin_addr);
-  return sin;
+// An IPv4 or IPv6 socket address, by the text's form.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  int family() const { return storage.ss_family; }
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+SocketAddress Address(const std::string& ip, uint16_t port) {
+  SocketAddress address;
+  if (ip.find(':') != std::string::npos) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(port);
+    inet_pton(AF_INET6, ip.c_str(), &sin6->sin6_addr);
+    address.length = sizeof *sin6;
+  } else {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&address.storage);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    inet_pton(AF_INET, ip.c_str(), &sin->sin_addr);
+    address.length = sizeof *sin;
+  }
+  return address;
 }
 
-// A TCP server in a pod: every line it receives is answered with "<name>\n"; connections
-// stay open until the client closes them. One thread, poll() over everything.
+std::string PeerAddress(int fd) {
+  sockaddr_storage peer{};
+  socklen_t length = sizeof peer;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return "?";
+  char text[INET6_ADDRSTRLEN] = {};
+  if (peer.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, text, sizeof text);
+  } else {
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+
+// A TCP server in a pod: every line it receives is answered with "<name>\n", except "who",
+// answered with the client's address as the server sees it; connections stay open until the
+// client closes them. One thread, poll() over everything.
 class NameServer {
  public:
   NameServer(const NetNs& ns, const std::string& ip, uint16_t port, std::string name)
       : name_(std::move(name)), stop_(eventfd(0, EFD_CLOEXEC)) {
     listener_ = ns.Run([&] {
-      UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      const SocketAddress address = Address(ip, port);
+      UniqueFd fd(socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
       int one = 1;
       setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      const sockaddr_in sin = Address(ip, port);
-      if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&sin), sizeof sin) != 0 ||
-          listen(fd.get(), 64) != 0) {
+      if (bind(fd.get(), address.get(), address.length) != 0 || listen(fd.get(), 64) != 0) {
         throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
       }
       return fd;
@@ -110,7 +146,8 @@ class NameServer {
           connections[i - 2] = UniqueFd();
           continue;
         }
-        const std::string reply = name_ + "\n";
+        const bool who = std::string_view(buffer, static_cast<size_t>(n)).starts_with("who");
+        const std::string reply = (who ? PeerAddress(fds[i].fd) : name_) + "\n";
         (void)!write(fds[i].fd, reply.data(), reply.size());
       }
       std::erase_if(connections, [](const UniqueFd& c) { return !c.valid(); });
@@ -128,33 +165,55 @@ class Connection {
  public:
   Connection(const NetNs& ns, const std::string& ip, uint16_t port) {
     fd_ = ns.Run([&] {
-      UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      const SocketAddress address = Address(ip, port);
+      UniqueFd fd(socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
       timeval timeout{5, 0};  // bounds a broken path; not a synchronization
       setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
       setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-      const sockaddr_in sin = Address(ip, port);
-      if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&sin), sizeof sin) != 0) {
+      if (connect(fd.get(), address.get(), address.length) != 0) {
         throw std::runtime_error("connect " + ip + ":" + std::to_string(port) + ": " +
                                  std::strerror(errno));
       }
       return fd;
     });
   }
-  std::string Ask() {
-    if (write(fd_.get(), "hi\n", 3) != 3) return "write failed";
+  std::string Ask(const std::string& line = "hi") {
+    const std::string request = line + "\n";
+    if (write(fd_.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+      return "write failed";
+    }
     std::string answer;
     char c;
     while (read(fd_.get(), &c, 1) == 1 && c != '\n') answer += c;
     return answer;
+  }
+  // The whole reply to `request` up to the server's close (HTTP/1.0).
+  std::string Exchange(const std::string& request) {
+    if (write(fd_.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+      return "write failed";
+    }
+    std::string reply;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(fd_.get(), buffer, sizeof buffer)) > 0) reply.append(buffer, n);
+    return reply;
   }
 
  private:
   UniqueFd fd_;
 };
 
-std::string AskOnce(const NetNs& ns, const std::string& ip, uint16_t port) {
+std::string AskOnce(const NetNs& ns, const std::string& ip, uint16_t port,
+                    const std::string& line = "hi") {
   Connection connection(ns, ip, port);
-  return connection.Ask();
+  return connection.Ask(line);
+}
+
+// An HTTP/1.0 GET from inside `ns`: the status line, headers and body as received.
+std::string HttpGet(const NetNs& ns, const std::string& ip, uint16_t port,
+                    const std::string& path) {
+  Connection connection(ns, ip, port);
+  return connection.Exchange("GET " + path + " HTTP/1.0\r\nHost: " + ip + "\r\n\r\n");
 }
 
 std::map<std::string, int> Spread(const NetNs& ns, const std::string& ip, uint16_t port,
@@ -191,7 +250,7 @@ class Proxyd {
                                      g_proxyd_path,
                                      "--bus-dir=" + bus_dir,
                                      "--hostname-override=node-a",
-                                     "--health-port=0",
+                                     "--health-port=" + std::to_string(kMetricsPort),
                                      "--service-cluster-ip-range=10.96.0.0/16",
                                      "-v=1"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -266,6 +325,22 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// The destination lines listed under `service_line` in IpvsText's output.
+std::vector<std::string> DestinationsOf(const std::string& text, const std::string& service_line) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("  -> ")) {
+      inside = line == service_line;
+      continue;
+    }
+    if (inside) lines.push_back(line);
+  }
+  return lines;
+}
+
 // The kernel lists destinations newest first; this checks the service and each destination.
 bool HasNginxWithThree(const std::string& text) {
   return Contains(text, "TCP 10.96.0.10:80 rr\n") &&
@@ -288,19 +363,43 @@ model::Endpoints NginxEndpoints(int count) {
   return testing::MakeEndpoints("nginx", std::move(endpoints));
 }
 
+// "ip -n <ns> -batch <file>": one process for many commands (each process start costs about a
+// second under the VM's software emulation).
+void IpBatch(const TempDir& dir, const NetNs& ns, const std::vector<std::string>& lines) {
+  const std::string path = dir.path + "/" + ns.name() + ".batch";
+  {
+    std::ofstream out(path);
+    for (const auto& line : lines) out << line << "\n";
+  }
+  test::RunCommandOrThrow({"ip", "-n", ns.name(), "-batch", path});
+}
+
 struct Cluster {
   Cluster() {
-    client.AddAddress("eth0", std::string(kClientIp) + "/24");
-    node.AddAddress("eth-c", std::string(kNodeIp) + "/24");
-    client.ExecOrThrow({"ip", "route", "add", "default", "via", kNodeIp});
+    std::vector<std::string> node_setup = {
+        "address add " + std::string(kNodeIp) + "/24 dev eth-c",
+        "address add " + std::string(kNodeIp6) + "/64 dev eth-c nodad"};
+    IpBatch(dir, client,
+            {"address add " + std::string(kClientIp) + "/24 dev eth0",
+             "address add " + std::string(kClientIp6) + "/64 dev eth0 nodad",
+             "route add default via " + std::string(kNodeIp),
+             "route add default via " + std::string(kNodeIp6)});
     for (int i = 1; i <= 3; ++i) {
       const std::string net = "198.18." + std::to_string(i);
-      node.AddAddress("p" + std::to_string(i), net + ".1/24");
-      pods[i - 1]->AddAddress("eth0", net + ".2/24");
-      pods[i - 1]->ExecOrThrow({"ip", "route", "add", "default", "via", net + ".1"});
-      servers.push_back(
-          std::make_unique<NameServer>(*pods[i - 1], net + ".2", 8080, "pod" + std::to_string(i)));
+      const std::string net6 = "2001:db8:" + std::to_string(i) + "::";
+      node_setup.push_back("address add " + net + ".1/24 dev p" + std::to_string(i));
+      node_setup.push_back("address add " + net6 + "1/64 dev p" + std::to_string(i) + " nodad");
+      IpBatch(
+          dir, *pods[i - 1],
+          {"address add " + net + ".2/24 dev eth0", "address add " + net6 + "2/64 dev eth0 nodad",
+           "route add default via " + net + ".1", "route add default via " + net6 + "1"});
+      const std::string name = "pod" + std::to_string(i);
+      servers.push_back(std::make_unique<NameServer>(*pods[i - 1], net + ".2", 8080, name));
+      servers.push_back(std::make_unique<NameServer>(*pods[i - 1], net6 + "2", 8080, name));
     }
+    IpBatch(dir, node, node_setup);
+    // A dual-stack node forwards IPv6 too (the IPv4 side is proxyd's sysctl).
+    node.ExecOrThrow({"sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"});
     bus::PublisherOptions options;
     options.address = bus::BusAddress::InDirectory(dir.path + "/bus");
     options.bus_directory = dir.path + "/bus";
@@ -326,21 +425,52 @@ void Publish(Cluster& cluster, const T& object) {
   REQUIRE(cluster.publisher->Upsert(object).ok());
 }
 
+model::Service ServiceOn(const std::string& name, const std::string& cluster_ip) {
+  model::Service service = testing::MakeService(name, cluster_ip, 80);
+  service.ports[0].target_port.number = 8080;
+  return service;
+}
+
+// Endpoints of `name` on pods `pods` (1-based), with the node each pod is said to run on.
+model::Endpoints EndpointsOn(const std::string& name,
+                             const std::vector<std::pair<int, std::string>>& pods,
+                             bool ipv6 = false) {
+  std::vector<model::Endpoint> endpoints;
+  for (const auto& [pod, node_name] : pods) {
+    const std::string address =
+        ipv6 ? "2001:db8:" + std::to_string(pod) + "::2" : "198.18." + std::to_string(pod) + ".2";
+    endpoints.push_back(testing::MakeEndpoint(address, 8080, node_name));
+  }
+  return testing::MakeEndpoints(name, std::move(endpoints));
+}
+
+std::string Metrics(const NetNs& node) {
+  return HttpGet(node, "127.0.0.1", kMetricsPort, "/metrics");
+}
+
+// One node, one cluster, one kr-proxyd run after another: the scenarios follow each other
+// (no Catch2 sections, which would rebuild the namespaces for every leaf; a VM run has a few
+// minutes). Each scenario uses services of its own.
 TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
   REQUIRE(g_proxyd_path != nullptr);
   Cluster cluster;
   NetNs& node = cluster.node;
-  // A service someone else made: proxyd must never touch it.
+  // A service and an iptables rule someone else made: proxyd must never touch them.
   node.ExecOrThrow({"ipvsadm", "-A", "-t", "203.0.113.5:9999", "-s", "wlc"});
+  node.ExecOrThrow(
+      {"iptables", "-t", "nat", "-A", "POSTROUTING", "-d", "203.0.113.99/32", "-j", "MASQUERADE"});
 
-  Publish(cluster, testing::MakeNode({kNodeIp}));
+  Publish(cluster, testing::MakeNode({kNodeIp, kNodeIp6}));
   Publish(cluster, Nginx());
   Publish(cluster, NginxEndpoints(1));
   cluster.publisher->MarkInSync();
-  Proxyd proxyd(node, cluster.dir.path + "/bus", cluster.dir.path + "/proxyd.log",
-                {"--ipvs-graceful-termination", "--ipvs-graceful-period=5m"});
+  auto proxyd = std::make_unique<Proxyd>(
+      node, cluster.dir.path + "/bus", cluster.dir.path + "/proxyd.log",
+      std::vector<std::string>{"--ipvs-graceful-termination", "--ipvs-graceful-period=5m",
+                               "--cluster-cidr=198.18.0.0/16"});
 
-  SECTION("seed walkthrough: one endpoint, TCP <clusterIP>:80 rr, Masq 1, real requests") {
+  {
+    INFO("seed walkthrough: one endpoint, TCP <clusterIP>:80 rr, Masq 1, real requests");
     REQUIRE(Eventually([&] {
       return Contains(IpvsText(node), "TCP 10.96.0.10:80 rr\n  -> 198.18.1.2:8080 Masq 1\n");
     }));
@@ -349,116 +479,258 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
     CHECK(Contains(ipvsadm, "TCP 10.96.0.10:80 rr\n"));
     CHECK(Contains(ipvsadm, "-> 198.18.1.2:8080 Masq 1 0 0"));
     CHECK(Contains(ipvsadm, "TCP 203.0.113.5:9999 wlc\n"));
-    // The VIP follows the IPVS writes in the same sync: wait for it too.
-    REQUIRE(Eventually([&] {
-      auto shown = node.Exec({"ip", "-o", "addr", "show", "dev", "kube-dummy-if"});
-      return shown.ok() && Contains(shown.output, "inet 10.96.0.10/32");
-    }));
+    // The VIP was added before the IPVS writes of the same sync.
+    auto shown = node.Exec({"ip", "-o", "addr", "show", "dev", "kube-dummy-if"});
+    CHECK(Contains(shown.output, "inet 10.96.0.10/32"));
     CHECK(node.ExecOrThrow({"cat", "/proc/sys/net/ipv4/vs/conntrack"}) == "1\n");
     CHECK(AskOnce(cluster.client, kClusterIp, 80) == "pod1");
-
-    SECTION("three endpoints: three destinations, round robin spreads requests") {
-      const auto published = std::chrono::steady_clock::now();
-      Publish(cluster, NginxEndpoints(3));
-      REQUIRE(Eventually([&] { return HasNginxWithThree(IpvsText(node)); }));
-      // A figure for the report (emulated VM; includes the 50 ms polling step), not a check.
-      std::fprintf(stderr, "endpoint change published -> seen in IPVS: %lld ms\n",
-                   static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              std::chrono::steady_clock::now() - published)
-                                              .count()));
-      auto counts = Spread(cluster.client, kClusterIp, 80, 30);
-      INFO("pod1 " << counts["pod1"] << " pod2 " << counts["pod2"] << " pod3 " << counts["pod3"]);
-      CHECK(counts.size() == 3);
-      CHECK(counts["pod1"] == 10);  // rr: strict rotation over new connections
-      CHECK(counts["pod2"] == 10);
-      CHECK(counts["pod3"] == 10);
-
-      SECTION("a removed endpoint gets no new connections, an open one survives") {
-        std::vector<std::unique_ptr<Connection>> open;
-        std::optional<size_t> to_pod3;
-        for (size_t i = 0; i < 3; ++i) {
-          open.push_back(std::make_unique<Connection>(cluster.client, kClusterIp, 80));
-          if (open.back()->Ask() == "pod3") to_pod3 = i;
+    // Without --masquerade-all a client outside the cluster keeps its address (the
+    // --cluster-cidr rule leaves traffic to pods alone).
+    CHECK(AskOnce(cluster.client, kClusterIp, 80, "who") == kClientIp);
+  }
+  {
+    INFO("three endpoints: three destinations, round robin spreads requests");
+    const auto published = std::chrono::steady_clock::now();
+    Publish(cluster, NginxEndpoints(3));
+    REQUIRE(Eventually([&] { return HasNginxWithThree(IpvsText(node)); }));
+    // A figure for the report (emulated VM; includes the 50 ms polling step), not a check.
+    std::fprintf(stderr, "endpoint change published -> seen in IPVS: %lld ms\n",
+                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - published)
+                                            .count()));
+    auto counts = Spread(cluster.client, kClusterIp, 80, 30);
+    INFO("pod1 " << counts["pod1"] << " pod2 " << counts["pod2"] << " pod3 " << counts["pod3"]);
+    CHECK(counts.size() == 3);
+    CHECK(counts["pod1"] == 10);  // rr: strict rotation over new connections
+    CHECK(counts["pod2"] == 10);
+    CHECK(counts["pod3"] == 10);
+  }
+  {
+    INFO("a removed endpoint gets no new connections, an open one survives");
+    std::vector<std::unique_ptr<Connection>> open;
+    std::optional<size_t> to_pod3;
+    for (size_t i = 0; i < 3; ++i) {
+      open.push_back(std::make_unique<Connection>(cluster.client, kClusterIp, 80));
+      if (open.back()->Ask() == "pod3") to_pod3 = i;
+    }
+    REQUIRE(to_pod3.has_value());
+    Publish(cluster, NginxEndpoints(2));
+    REQUIRE(Eventually([&] { return Contains(IpvsText(node), "  -> 198.18.3.2:8080 Masq 0\n"); }));
+    auto after = Spread(cluster.client, kClusterIp, 80, 20);
+    CHECK(after["pod3"] == 0);
+    CHECK(after["pod1"] + after["pod2"] == 20);
+    CHECK(open[*to_pod3]->Ask() == "pod3");
+    Publish(cluster, NginxEndpoints(3));  // back to three, at weight 1
+    REQUIRE(Eventually([&] { return HasNginxWithThree(IpvsText(node)); }));
+  }
+  {
+    INFO("sessionAffinity ClientIP: persistent 10800, one client stays on one pod");
+    model::Service sticky = ServiceOn("sticky", "10.96.0.11");
+    sticky.session_affinity = "ClientIP";
+    Publish(cluster, sticky);
+    Publish(cluster, EndpointsOn("sticky", {{1, "node-a"}, {2, "node-a"}, {3, "node-a"}}));
+    REQUIRE(Eventually([&] {
+      return Contains(IpvsText(node), "TCP 10.96.0.11:80 rr persistent 10800\n") &&
+             DestinationsOf(IpvsText(node), "TCP 10.96.0.11:80 rr persistent 10800").size() == 3;
+    }));
+    CHECK(Spread(cluster.client, "10.96.0.11", 80, 10).size() == 1);
+  }
+  {
+    INFO("NodePort also on the node IP, with real requests to it; dh scheduler annotation");
+    model::Service nodeport = ServiceOn("np", "10.96.0.12");
+    nodeport.type = "NodePort";
+    nodeport.ports[0].node_port = 30080;
+    nodeport.annotations["kube-router.io/service.scheduler"] = "dh";
+    Publish(cluster, nodeport);
+    Publish(cluster, EndpointsOn("np", {{1, "node-a"}}));
+    REQUIRE(Eventually([&] {
+      return Contains(IpvsText(node), "TCP 192.0.2.1:30080 dh\n  -> 198.18.1.2:8080 Masq 1\n");
+    }));
+    CHECK(Contains(IpvsText(node), "TCP 10.96.0.12:80 dh\n"));
+    CHECK(AskOnce(cluster.client, kNodeIp, 30080) == "pod1");
+    CHECK(AskOnce(cluster.client, "10.96.0.12", 80) == "pod1");
+  }
+  {
+    INFO("a deleted service goes, with its VIP; the foreign one stays");
+    REQUIRE(cluster.publisher->Delete(bus::Topic::kServices, "default/np").ok());
+    REQUIRE(Eventually([&] { return !Contains(IpvsText(node), "10.96.0.12"); }));
+    REQUIRE(Eventually([&] {
+      return !Contains(node.ExecOrThrow({"ip", "-o", "addr", "show", "dev", "kube-dummy-if"}),
+                       "10.96.0.12");
+    }));
+    CHECK(Contains(IpvsText(node), "TCP 203.0.113.5:9999 wlc"));
+  }
+  {
+    INFO("externalTrafficPolicy Local: the NodePort sends only to this node's endpoints");
+    model::Service local = ServiceOn("local", "10.96.0.13");
+    local.type = "NodePort";
+    local.ports[0].node_port = 30081;
+    local.external_traffic_policy = "Local";
+    Publish(cluster, local);
+    Publish(cluster, EndpointsOn("local", {{1, "node-a"}, {2, "node-b"}}));
+    REQUIRE(Eventually([&] {
+      const std::string text = IpvsText(node);
+      return DestinationsOf(text, "TCP 192.0.2.1:30081 rr") ==
+                 std::vector<std::string>{"  -> 198.18.1.2:8080 Masq 1"} &&
+             DestinationsOf(text, "TCP 10.96.0.13:80 rr").size() == 2;
+    }));
+    auto via_node_port = Spread(cluster.client, kNodeIp, 30081, 10);
+    CHECK(via_node_port == std::map<std::string, int>{{"pod1", 10}});
+    auto via_cluster_ip = Spread(cluster.client, "10.96.0.13", 80, 10);
+    CHECK(via_cluster_ip == std::map<std::string, int>{{"pod1", 5}, {"pod2", 5}});
+  }
+  {
+    INFO("hairpin: a pod reaches itself through its service, seeing the VIP as the client");
+    model::Service hairpin = ServiceOn("hairpin", "10.96.0.14");
+    hairpin.annotations["kube-router.io/service.hairpin"] = "";
+    Publish(cluster, hairpin);
+    Publish(cluster, EndpointsOn("hairpin", {{1, "node-a"}}));
+    REQUIRE(Eventually([&] {
+      return Contains(node.ExecOrThrow({"iptables-save", "-t", "nat"}),
+                      "-A KR-PROXY-HAIRPIN -s 198.18.1.2/32 -d 198.18.1.2/32 -p tcp -m ipvs "
+                      "--vaddr 10.96.0.14 --vport 80 -j SNAT --to-source 10.96.0.14");
+    }));
+    CHECK(Contains(IpvsText(node), "TCP 10.96.0.14:80 rr\n  -> 198.18.1.2:8080 Masq 1\n"));
+    CHECK(AskOnce(cluster.pod1, "10.96.0.14", 80) == "pod1");
+    CHECK(AskOnce(cluster.pod1, "10.96.0.14", 80, "who") == "10.96.0.14");
+  }
+  {
+    INFO("bad input: each bad service is skipped with a log line and a metric, others stay");
+    model::Service bad_scheduler = ServiceOn("bad-scheduler", "10.96.0.21");
+    bad_scheduler.annotations["kube-router.io/service.scheduler"] = "fastest";
+    model::Service bad_port = ServiceOn("bad-port", "10.96.0.22");
+    bad_port.ports[0].port = 70000;
+    model::Service bad_external = ServiceOn("bad-external", "10.96.0.23");
+    bad_external.external_ips = {"203.0.113.300"};
+    for (const auto* service : {&bad_scheduler, &bad_port, &bad_external}) {
+      Publish(cluster, *service);
+      Publish(cluster, EndpointsOn(service->name, {{1, "node-a"}}));
+    }
+    Publish(cluster, ServiceOn("good", "10.96.0.24"));
+    Publish(cluster, EndpointsOn("good", {{2, "node-a"}}));
+    REQUIRE(Eventually([&] {
+      return Contains(IpvsText(node), "TCP 10.96.0.24:80 rr\n  -> 198.18.2.2:8080 Masq 1\n");
+    }));
+    REQUIRE(Eventually([&] { return Contains(Metrics(node), "\nkr_proxyd_service_errors 3\n"); }));
+    const std::string ipvs = IpvsText(node);
+    CHECK_FALSE(Contains(ipvs, "10.96.0.21"));
+    CHECK_FALSE(Contains(ipvs, "10.96.0.22"));
+    CHECK_FALSE(Contains(ipvs, "10.96.0.23"));
+    CHECK(HasNginxWithThree(ipvs));
+    CHECK(Contains(ipvs, "TCP 10.96.0.14:80 rr"));
+    CHECK(AskOnce(cluster.client, "10.96.0.24", 80) == "pod2");
+    const std::string log = proxyd->Log();
+    CHECK(Contains(log, "service default/bad-scheduler skipped: "));
+    CHECK(Contains(log, "fastest"));
+    CHECK(Contains(log, "service default/bad-port skipped: port \"\": port 70000 out of range"));
+    CHECK(Contains(log, "service default/bad-external skipped: externalIP \"203.0.113.300\""));
+  }
+  {
+    INFO("healthCheckNodePort: 200 with local endpoints, 503 without");
+    model::Service lb = ServiceOn("lb", "10.96.0.15");
+    lb.type = "LoadBalancer";
+    lb.ports[0].node_port = 30082;
+    lb.external_traffic_policy = "Local";
+    lb.health_check_node_port = 30999;
+    Publish(cluster, lb);
+    Publish(cluster, EndpointsOn("lb", {{1, "node-a"}, {2, "node-b"}}));
+    std::string reply;
+    REQUIRE(Eventually([&] {
+      try {
+        reply = HttpGet(cluster.client, kNodeIp, 30999, "/healthz");
+      } catch (const std::exception& e) {
+        reply = e.what();  // not listening yet
+      }
+      return Contains(reply, "HTTP/1.1 200");
+    }));
+    INFO(reply);
+    CHECK(Contains(reply, "X-Load-Balancing-Endpoint-Weight: 1\r\n"));
+    CHECK(Contains(reply,
+                   "\r\n\r\n{\n\t\"service\": {\n\t\t\"namespace\": \"default\",\n\t\t"
+                   "\"name\": \"lb\"\n\t},\n\t\"localEndpoints\": 1,\n\t"
+                   "\"serviceProxyHealthy\": true\n}"));
+    Publish(cluster, EndpointsOn("lb", {{2, "node-b"}}));
+    REQUIRE(Eventually(
+        [&] { return Contains(HttpGet(cluster.client, kNodeIp, 30999, "/"), "HTTP/1.1 503"); }));
+  }
+  {
+    INFO("IPv6: a ClusterIP of its own family with IPv6 endpoints, real traffic");
+    Publish(cluster, ServiceOn("v6", "2001:db8:96::10"));
+    Publish(cluster, EndpointsOn("v6", {{1, "node-a"}, {2, "node-a"}}, /*ipv6=*/true));
+    REQUIRE(Eventually(
+        [&] { return DestinationsOf(IpvsText(node), "TCP [2001:db8:96::10]:80 rr").size() == 2; }));
+    CHECK(Contains(IpvsText(node), "  -> [2001:db8:1::2]:8080 Masq 1\n"));
+    CHECK(Contains(IpvsText(node), "  -> [2001:db8:2::2]:8080 Masq 1\n"));
+    CHECK(Contains(node.ExecOrThrow({"ip", "-o", "addr", "show", "dev", "kube-dummy-if"}),
+                   "inet6 2001:db8:96::10/128"));
+    auto counts = Spread(cluster.client, "2001:db8:96::10", 80, 10);
+    CHECK(counts == std::map<std::string, int>{{"pod1", 5}, {"pod2", 5}});
+    CHECK(AskOnce(cluster.client, "2001:db8:96::10", 80, "who") == kClientIp6);
+  }
+  {
+    INFO(
+        "restart during steady traffic (now with --masquerade-all): no destination removed, an "
+        "open connection keeps working, every request answered");
+    Connection open(cluster.client, kClusterIp, 80);
+    const std::string first = open.Ask();
+    const std::string before = IpvsText(node);
+    std::atomic<bool> stop{false};
+    std::atomic<int> answered{0}, failed{0};
+    std::thread traffic([&] {
+      while (!stop.load()) {
+        try {
+          const std::string answer = AskOnce(cluster.client, kClusterIp, 80);
+          (answer.starts_with("pod") ? answered : failed)++;
+        } catch (const std::exception&) {
+          failed++;
         }
-        REQUIRE(to_pod3.has_value());
-        Publish(cluster, NginxEndpoints(2));
-        REQUIRE(
-            Eventually([&] { return Contains(IpvsText(node), "  -> 198.18.3.2:8080 Masq 0\n"); }));
-        auto after = Spread(cluster.client, kClusterIp, 80, 20);
-        CHECK(after["pod3"] == 0);
-        CHECK(after["pod1"] + after["pod2"] == 20);
-        CHECK(open[*to_pod3]->Ask() == "pod3");
       }
+    });
+    const int stopped = proxyd->Stop();
+    const std::string while_stopped = IpvsText(node);
+    proxyd = std::make_unique<Proxyd>(
+        node, cluster.dir.path + "/bus", cluster.dir.path + "/proxyd.log",
+        std::vector<std::string>{"--ipvs-graceful-termination", "--ipvs-graceful-period=5m",
+                                 "--cluster-cidr=198.18.0.0/16", "--masquerade-all"});
+    // A change after the restart shows that the new process synced.
+    Publish(cluster, ServiceOn("after-restart", "10.96.0.20"));
+    const bool synced =
+        Eventually([&] { return Contains(IpvsText(node), "TCP 10.96.0.20:80 rr"); });
+    stop = true;
+    traffic.join();
+    CHECK(stopped == 0);
+    CHECK(while_stopped == before);
+    REQUIRE(synced);
+    INFO("answered " << answered.load() << ", failed " << failed.load());
+    CHECK(failed.load() == 0);
+    CHECK(answered.load() > 0);
+    CHECK(HasNginxWithThree(IpvsText(node)));
+    CHECK(open.Ask() == first);
 
-      SECTION("restarting kr-proxyd removes no destination, open connections keep working") {
-        Connection open(cluster.client, kClusterIp, 80);
-        const std::string first = open.Ask();
-        const std::string before = IpvsText(node);
-        CHECK(proxyd.Stop() == 0);
-        CHECK(IpvsText(node) == before);
-        Proxyd again(node, cluster.dir.path + "/bus", cluster.dir.path + "/proxyd.log");
-        // A change after the restart shows that the new process synced.
-        model::Service other = testing::MakeService("other", "10.96.0.20", 81);
-        Publish(cluster, other);
-        REQUIRE(Eventually([&] { return Contains(IpvsText(node), "TCP 10.96.0.20:81 rr"); }));
-        CHECK(HasNginxWithThree(IpvsText(node)));
-        CHECK(open.Ask() == first);
-        CHECK(again.Stop() == 0);
-      }
-    }
-
-    SECTION("sessionAffinity ClientIP: persistent 10800, one client stays on one pod") {
-      Publish(cluster, NginxEndpoints(3));
-      model::Service sticky = Nginx();
-      sticky.session_affinity = "ClientIP";
-      Publish(cluster, sticky);
-      REQUIRE(Eventually([&] {
-        return Contains(IpvsText(node), "TCP 10.96.0.10:80 rr persistent 10800\n") &&
-               Contains(IpvsText(node), "198.18.3.2:8080 Masq 1");
-      }));
-      auto counts = Spread(cluster.client, kClusterIp, 80, 10);
-      CHECK(counts.size() == 1);
-    }
-
-    SECTION("NodePort also on the node IP, with real requests to it") {
-      model::Service nodeport = Nginx();
-      nodeport.type = "NodePort";
-      nodeport.ports[0].node_port = 30080;
-      Publish(cluster, nodeport);
-      REQUIRE(Eventually([&] {
-        return Contains(IpvsText(node), "TCP 192.0.2.1:30080 rr\n  -> 198.18.1.2:8080 Masq 1\n");
-      }));
-      CHECK(Contains(IpvsText(node), "TCP 10.96.0.10:80 rr\n"));
-      CHECK(AskOnce(cluster.client, kNodeIp, 30080) == "pod1");
-    }
-
-    SECTION("the scheduler annotation changes the scheduler") {
-      model::Service dh = Nginx();
-      dh.annotations["kube-router.io/service.scheduler"] = "dh";
-      Publish(cluster, dh);
-      REQUIRE(Eventually([&] { return Contains(IpvsText(node), "TCP 10.96.0.10:80 dh\n"); }));
-      CHECK(AskOnce(cluster.client, kClusterIp, 80) == "pod1");
-    }
-
-    SECTION("a deleted service goes, with its VIP; the foreign one stays") {
-      REQUIRE(cluster.publisher->Delete(bus::Topic::kServices, "default/nginx").ok());
-      REQUIRE(Eventually([&] { return !Contains(IpvsText(node), "10.96.0.10"); }));
-      REQUIRE(Eventually([&] {
-        return !Contains(node.ExecOrThrow({"ip", "-o", "addr", "show", "dev", "kube-dummy-if"}),
-                         "10.96.0.10");
-      }));
-      CHECK(Contains(IpvsText(node), "TCP 203.0.113.5:9999 wlc"));
-    }
-
-    SECTION("--cleanup-config removes exactly what proxyd owns") {
-      CHECK(proxyd.Stop() == 0);
-      auto cleanup = node.Exec({g_proxyd_path, "--cleanup-config",
-                                "--service-cluster-ip-range=10.96.0.0/16", "--health-port=0"});
-      INFO(cleanup.output);
-      CHECK(cleanup.ok());
-      CHECK(IpvsText(node) == "TCP 203.0.113.5:9999 wlc\n");
-      CHECK_FALSE(node.Exec({"ip", "link", "show", "kube-dummy-if"}).ok());
-    }
+    INFO("masquerade-all: the backend sees the node's address");
+    REQUIRE(Eventually([&] {
+      return Contains(node.ExecOrThrow({"iptables-save", "-t", "nat"}),
+                      "-A KR-PROXY-POSTROUTING -m ipvs --vdir ORIGINAL --vmethod MASQ -j SNAT "
+                      "--to-source 192.0.2.1 --random-fully");
+    }));
+    CHECK(AskOnce(cluster.client, kClusterIp, 80, "who") == kNodeIp);
+    // The open connection keeps its original addresses (NAT is decided per connection).
+    CHECK(open.Ask("who") == kClientIp);
+  }
+  {
+    INFO("--cleanup-config removes exactly what proxyd owns");
+    CHECK(proxyd->Stop() == 0);
+    auto cleanup = node.Exec({g_proxyd_path, "--cleanup-config",
+                              "--service-cluster-ip-range=10.96.0.0/16", "--health-port=0"});
+    INFO(cleanup.output);
+    CHECK(cleanup.ok());
+    CHECK(IpvsText(node) == "TCP 203.0.113.5:9999 wlc\n");
+    CHECK_FALSE(node.Exec({"ip", "link", "show", "kube-dummy-if"}).ok());
+    const std::string nat = node.ExecOrThrow({"iptables-save", "-t", "nat"});
+    INFO(nat);
+    CHECK_FALSE(Contains(nat, "KR-PROXY"));
+    CHECK(Contains(nat, "-A POSTROUTING -d 203.0.113.99/32 -j MASQUERADE"));
+    CHECK_FALSE(Contains(node.ExecOrThrow({"ip6tables-save", "-t", "nat"}), "KR-PROXY"));
   }
 }
 

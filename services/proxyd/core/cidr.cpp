@@ -1,6 +1,7 @@
 #include "services/proxyd/core/cidr.h"
 
 #include <charconv>
+#include <vector>
 
 namespace kr::proxyd {
 
@@ -42,6 +43,22 @@ bool Cidr::Contains(const ipvs::IpAddress& address) const {
 
 std::string Cidr::ToString() const {
   return network_.ToString() + "/" + std::to_string(prefix_length_);
+}
+
+std::string Cidr::MaskedString() const {
+  auto bytes = network_.bytes();
+  std::vector<uint8_t> masked(bytes.begin(), bytes.end());
+  int remaining = prefix_length_;
+  for (auto& byte : masked) {
+    uint8_t mask = remaining >= 8  ? 0xff
+                   : remaining > 0 ? static_cast<uint8_t>(0xff << (8 - remaining))
+                                   : 0;
+    byte &= mask;
+    remaining -= 8;
+  }
+  auto address = ipvs::IpAddress::FromBytes(network_.family(), masked);
+  return (address ? address->ToString() : network_.ToString()) + "/" +
+         std::to_string(prefix_length_);
 }
 
 }  // namespace kr::proxyd

@@ -18,6 +18,10 @@ class Cidr {
 
   bool Contains(const ipvs::IpAddress& address) const;
   std::string ToString() const;
+  // The prefix with host bits cleared, as iptables-save prints it ("10.244.0.0/16").
+  std::string MaskedString() const;
+  int family() const { return network_.family(); }
+  bool operator==(const Cidr&) const = default;
 
  private:
   ipvs::IpAddress network_;

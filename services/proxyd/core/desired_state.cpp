@@ -98,6 +98,10 @@ Status ValidatePorts(const model::Service& service) {
                      " out of range 0-65535");
     }
   }
+  if (!InRange(service.health_check_node_port, 0, 65535)) {
+    return Invalid("healthCheckNodePort " + std::to_string(service.health_check_node_port) +
+                   " out of range 0-65535");
+  }
   return Status::Ok();
 }
 
@@ -174,7 +178,19 @@ Expected<ServiceDesired> ComputeServiceDesired(const model::Service& service,
   desired.local_external = service.external_traffic_policy == "Local" || annotations->local;
   desired.hairpin = annotations->hairpin || options.hairpin_mode;
   desired.hairpin_external_ips = annotations->hairpin_external_ips;
-  desired.health_check_node_port = service.health_check_node_port;
+  if (service.type == "LoadBalancer" && desired.local_external) {
+    desired.health_check_node_port = service.health_check_node_port;
+  }
+  std::set<IpAddress> local_addresses;  // ready endpoints on this node, for hairpin
+  if (endpoints != nullptr) {
+    for (const auto& endpoint : endpoints->endpoints) {
+      if (endpoint.node_name != options.node_name || !endpoint.ready) continue;
+      ++desired.local_ready_endpoints;
+      for (const auto& text : endpoint.addresses) {
+        if (auto address = IpAddress::Parse(text)) local_addresses.insert(*address);
+      }
+    }
+  }
 
   std::set<int> families;
   for (const auto& ip : *cluster_ips) families.insert(ip.family());
@@ -183,7 +199,7 @@ Expected<ServiceDesired> ComputeServiceDesired(const model::Service& service,
   outside_ips.insert(outside_ips.end(), lb_ips->begin(), lb_ips->end());
 
   auto add = [&](const ipvs::ServiceKey& key, const model::ServicePort& port,
-                 const DestinationChoice& choice) {
+                 const DestinationChoice& choice, bool hairpin) {
     if (desired.virtual_services.contains(key)) return;  // e.g. an IP listed twice
     DesiredVirtualService vs;
     vs.service.key = key;
@@ -191,6 +207,12 @@ Expected<ServiceDesired> ComputeServiceDesired(const model::Service& service,
     vs.service.flags = flags;
     vs.service.timeout = timeout;
     vs.destinations = ChooseDestinations(endpoints, port, choice, options.node_name);
+    if (hairpin && desired.hairpin) {
+      for (const auto& [destination_key, destination] : vs.destinations) {
+        if (!local_addresses.contains(destination.address)) continue;
+        desired.hairpin_rules.push_back({destination.address, key.address, key.protocol, key.port});
+      }
+    }
     desired.virtual_services.emplace(key, std::move(vs));
   };
 
@@ -199,30 +221,35 @@ Expected<ServiceDesired> ComputeServiceDesired(const model::Service& service,
     auto service_port = static_cast<uint16_t>(port.port);
     for (const auto& ip : *cluster_ips) {
       add(ipvs::ServiceKey::ForAddress(protocol, ip, service_port), port,
-          {ip.family(), desired.local_internal, ipvs::ForwardMethod::kMasquerade});
+          {ip.family(), desired.local_internal, ipvs::ForwardMethod::kMasquerade}, true);
       desired.dummy_vips.insert(ip);
     }
     if (has_node_ports && port.node_port > 0) {
       for (const auto& ip : nodeport_ips) {
         if (!families.contains(ip.family())) continue;
         add(ipvs::ServiceKey::ForAddress(protocol, ip, static_cast<uint16_t>(port.node_port)), port,
-            {ip.family(), desired.local_external, ipvs::ForwardMethod::kMasquerade});
+            {ip.family(), desired.local_external, ipvs::ForwardMethod::kMasquerade}, true);
       }
     }
     for (const auto& ip : outside_ips) {
       if (!annotations->dsr_tunnel) {
         add(ipvs::ServiceKey::ForAddress(protocol, ip, service_port), port,
-            {ip.family(), desired.local_external, ipvs::ForwardMethod::kMasquerade});
+            {ip.family(), desired.local_external, ipvs::ForwardMethod::kMasquerade},
+            desired.hairpin_external_ips);
         desired.dummy_vips.insert(ip);
         continue;
       }
       auto mark = fwmarks.Acquire({ip, protocol, service_port});
       if (!mark) return mark.error();
       add(ipvs::ServiceKey::ForFwmark(ip.family(), *mark), port,
-          {ip.family(), desired.local_external, ipvs::ForwardMethod::kTunnel});
+          {ip.family(), desired.local_external, ipvs::ForwardMethod::kTunnel}, false);
       desired.dsr_targets.push_back({ip, protocol, service_port, *mark});
     }
   }
+  std::sort(desired.hairpin_rules.begin(), desired.hairpin_rules.end());
+  desired.hairpin_rules.erase(
+      std::unique(desired.hairpin_rules.begin(), desired.hairpin_rules.end()),
+      desired.hairpin_rules.end());
   return desired;
 }
 

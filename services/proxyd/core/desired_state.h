@@ -41,6 +41,19 @@ struct DsrTarget {
   bool operator==(const DsrTarget&) const = default;
 };
 
+// A pod reaching its own service (hairpin): IPVS sends the packet back to the pod it came from,
+// which would answer itself directly; SNAT to the VIP makes the reply go through IPVS again.
+// The glue writes `-s endpoint -d endpoint -p protocol -m ipvs --vaddr vip --vport port -j
+// SNAT --to-source vip` (kube-router's rule).
+struct HairpinRule {
+  ipvs::IpAddress endpoint;
+  ipvs::IpAddress vip;
+  ipvs::Protocol protocol = ipvs::Protocol::kTcp;
+  uint16_t port = 0;
+
+  auto operator<=>(const HairpinRule&) const = default;
+};
+
 struct ServiceDesired {
   std::map<ipvs::ServiceKey, DesiredVirtualService> virtual_services;
   // Cluster, external and LoadBalancer IPs served here (not node IPs, not DSR IPs: those are
@@ -51,7 +64,13 @@ struct ServiceDesired {
   bool hairpin_external_ips = false;  // hairpin also for external IPs
   bool local_external = false;        // NodePort/external/LB only to local endpoints
   bool local_internal = false;        // ClusterIP only to local endpoints
+  // LoadBalancer with externalTrafficPolicy Local: the port of the health check responder
+  // (0: none) and the number of this node's ready endpoints it reports.
   int32_t health_check_node_port = 0;
+  int32_t local_ready_endpoints = 0;
+  // With hairpin: one rule per local endpoint address and VIP:port it serves (cluster IPs,
+  // NodePorts on node IPs, external IPs with hairpin_external_ips), sorted.
+  std::vector<HairpinRule> hairpin_rules;
 
   bool operator==(const ServiceDesired&) const = default;
 };

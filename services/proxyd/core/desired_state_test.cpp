@@ -312,6 +312,40 @@ TEST_CASE("hairpin from the annotation or --hairpin-mode is kept for the iptable
   CHECK(f.MustCompute(service, nullptr).hairpin);
 }
 
+TEST_CASE("hairpin rules: each local endpoint with the cluster IP and NodePorts it serves") {
+  Fixture f;
+  model::Service service = NodePortService();
+  service.annotations["kube-router.io/service.hairpin"] = "";
+  auto desired = f.MustCompute(service, &kLocalAndRemote);
+  // Only the local endpoint 10.244.1.5; the remote one's node does its own hairpin.
+  CHECK(desired.hairpin_rules == std::vector<HairpinRule>{
+                                     {Ip("10.244.1.5"), Ip("10.96.0.30"), ipvs::Protocol::kTcp, 80},
+                                     {Ip("10.244.1.5"), Ip(kNodeIp), ipvs::Protocol::kTcp, 30030},
+                                 });
+  service.annotations.clear();
+  CHECK(f.MustCompute(service, &kLocalAndRemote).hairpin_rules.empty());
+}
+
+TEST_CASE("health check port: LoadBalancer with Local policy, and its local ready endpoints") {
+  Fixture f;
+  model::Service service = NodePortService();
+  service.type = "LoadBalancer";
+  service.health_check_node_port = 31742;
+  auto cluster = f.MustCompute(service, &kLocalAndRemote);
+  CHECK(cluster.health_check_node_port == 0);  // Cluster policy: every node serves
+  service.external_traffic_policy = "Local";
+  auto local = f.MustCompute(service, &kLocalAndRemote);
+  CHECK(local.health_check_node_port == 31742);
+  CHECK(local.local_ready_endpoints == 1);
+  model::Endpoints not_ready = kLocalAndRemote;
+  not_ready.endpoints[0].ready = false;
+  CHECK(f.MustCompute(service, &not_ready).local_ready_endpoints == 0);
+  service.health_check_node_port = 70000;
+  auto bad = f.Compute(service, &kLocalAndRemote);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == "healthCheckNodePort 70000 out of range 0-65535");
+}
+
 TEST_CASE("NodePort addresses: explicit node IPs, the Node's InternalIPs, or all local IPs") {
   ProxyOptions options = MakeOptions();
   model::Node node = MakeNode({"192.0.2.10", "2001:db8::10"});

@@ -185,6 +185,12 @@ SyncReport ProxyCore::SyncService(const std::string& key, ipvs::IpvsKernel& kern
     DiffVirtualService(vs_key, wanted == next.virtual_services.end() ? nullptr : &wanted->second,
                        observed_.Find(vs_key), graceful_policy(), tracker_, now, report.ops);
   }
+  if (vips_wanted_ && !next.dummy_vips.empty()) {
+    auto old = desired_.find(key);
+    if (old == desired_.end() || old->second.dummy_vips != next.dummy_vips) {
+      vips_wanted_(next.dummy_vips);
+    }
+  }
   Install(key, std::move(next), /*release_marks=*/true);
   ApplyAndRecord(report, kernel);
   return report;
@@ -238,6 +244,9 @@ SyncReport ProxyCore::FullSync(ipvs::IpvsKernel& kernel, TimePoint now) {
   report.ops = DiffIpvs(
       table, observed_.table(), [this](const ipvs::ServiceKey& key) { return IsOwned(key); },
       graceful_policy(), tracker_, now);
+  if (vips_wanted_) {
+    if (std::set<ipvs::IpAddress> vips = DummyVips(); !vips.empty()) vips_wanted_(vips);
+  }
   ApplyAndRecord(report, kernel);
   return report;
 }

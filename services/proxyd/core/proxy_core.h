@@ -29,6 +29,7 @@
 // Threading: not thread-safe; one controller thread owns it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -71,6 +72,13 @@ class ProxyCore {
   void SetLocalIps(std::vector<ipvs::IpAddress> local_ips);
   void ClaimVips(const std::vector<ipvs::IpAddress>& vips);
 
+  // Called during a sync before its IPVS writes with the VIPs the new state puts on
+  // kube-dummy-if (all of them in a full sync; the service's in SyncService, only when they
+  // changed), so that a VIP is in place before its virtual service exists. Removing VIPs is
+  // the caller's, after the sync.
+  using VipsWanted = std::function<void(const std::set<ipvs::IpAddress>&)>;
+  void OnVipsWanted(VipsWanted callback) { vips_wanted_ = std::move(callback); }
+
   SyncReport FullSync(ipvs::IpvsKernel& kernel, TimePoint now);
   // Recomputes the service `key` ("namespace/name", also for an Endpoints change or a
   // removal) and programs only its virtual services.
@@ -83,6 +91,7 @@ class ProxyCore {
   const std::unordered_map<std::string, ServiceDesired>& desired() const { return desired_; }
   const std::map<std::string, Error>& service_errors() const { return errors_; }
   const std::vector<ipvs::IpAddress>& nodeport_ips() const { return nodeport_ips_; }
+  const std::optional<model::Node>& node() const { return node_; }
   size_t VirtualServiceCount() const { return owner_.size(); }
   size_t DestinationCount() const;
   bool IsOwned(const ipvs::ServiceKey& key) const;
@@ -117,6 +126,7 @@ class ProxyCore {
   DsrFwmarkAllocator fwmarks_;
   GracefulTracker tracker_;
   ObservedIpvs observed_;
+  VipsWanted vips_wanted_;
 };
 
 }  // namespace kr::proxyd

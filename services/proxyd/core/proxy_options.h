@@ -31,6 +31,9 @@ struct ProxyOptions {
   // --service-cluster-ip-range: IPVS services on these addresses are ours even when no
   // current Service names them (left over from before a restart), so they are cleaned up.
   std::vector<Cidr> service_cluster_ip_ranges;
+  // --cluster-cidr: pods' addresses. Proxied traffic from outside them is SNATed to the node
+  // (see iptables_glue.h); empty: this node's pod CIDRs stand in.
+  std::vector<Cidr> cluster_cidrs;
   // --excluded-cidrs: IPVS services on these addresses are never deleted unless desired.
   std::vector<Cidr> excluded_cidrs;
   // --service-node-port-range: a service on a node/local address with a port in this range is
