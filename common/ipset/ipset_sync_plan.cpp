@@ -1,5 +1,6 @@
 #include "common/ipset/ipset_sync_plan.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -32,7 +33,16 @@ IpsetSyncPlan PlanIpsetSync(const std::vector<SetContent>& desired,
   std::set<std::string_view> desired_names;
   IpsetSyncPlan plan;
   IpsetBatch& batch = plan.before_rules;
-  for (const SetContent& want : desired) {
+  std::vector<const SetContent*> order;
+  order.reserve(desired.size());
+  for (const SetContent& want : desired) order.push_back(&want);
+  if (options.largest_first) {
+    std::stable_sort(order.begin(), order.end(), [](const SetContent* a, const SetContent* b) {
+      return a->members.size() > b->members.size();
+    });
+  }
+  for (const SetContent* wanted : order) {
+    const SetContent& want = *wanted;
     desired_names.insert(want.spec.name);
     auto it = observed_by_name.find(want.spec.name);
     if (it == observed_by_name.end()) {

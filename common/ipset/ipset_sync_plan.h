@@ -14,6 +14,11 @@ struct IpsetSyncOptions {
   // Rebuild a changed set in a temporary set and swap it in, so packet matching never sees a
   // half-updated set (kube-router's approach); otherwise members are added/deleted in place.
   bool atomic_replace = false;
+  // Create (and fill) new sets in order of decreasing size rather than in `desired` order.
+  // libipset and the kernel find a set by name with a linear scan in creation order, once per
+  // batch of members: with thousands of sets, filling the big ones first makes a bulk restore
+  // markedly cheaper.
+  bool largest_first = false;
 };
 
 // Two phases because iptables rules sit between them: sets must exist before rules reference

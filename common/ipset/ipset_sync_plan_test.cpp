@@ -75,6 +75,22 @@ TEST_CASE("ipset_sync_plan: a type change recreates the set") {
   CHECK(Listed(ipset) == desired);
 }
 
+TEST_CASE("ipset_sync_plan: largest_first creates the biggest sets first") {
+  FakeIpsetClient ipset;
+  const SetSpec small{"KR-a", SetType::kHashIp, Family::kInet};
+  const SetSpec big{"KR-b", SetType::kHashIp, Family::kInet};
+  std::vector<SetContent> desired{{small, {"192.0.2.1"}}, {big, {"192.0.2.2", "192.0.2.3"}}};
+  IpsetSyncOptions options;
+  options.largest_first = true;
+  IpsetSyncPlan plan = Converge(ipset, desired, options);
+  REQUIRE(plan.before_rules.size() == 5);
+  CHECK(plan.before_rules.ops()[0].kind == IpsetOp::Kind::kCreate);
+  CHECK(plan.before_rules.ops()[0].spec == big);
+  CHECK(plan.before_rules.ops()[3].spec == small);
+  CHECK(Listed(ipset) == std::vector<SetContent>{desired[0], desired[1]});
+  CHECK(Converge(ipset, desired, options).empty());
+}
+
 TEST_CASE("ipset_sync_plan: temporary names keep the prefix and fit the kernel limit") {
   CHECK(TemporarySetName("KR-a") == "KR-a-TMP");
   std::string long_name = "KR-" + std::string(28, 'x');

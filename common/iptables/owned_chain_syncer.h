@@ -32,6 +32,12 @@ class OwnedChainSyncer {
 
   Expected<RestorePlan> Sync(const DesiredRules& desired, const SyncOptions& options = {});
 
+  // Applies a plan made without reading the kernel (PlanChainChanges from what the owner last
+  // wrote), keeping the last-known state current when there is one.
+  Expected<RestorePlan> ApplyPlan(RestorePlan plan, bool dry_run = false) {
+    return Apply(std::move(plan), dry_run);
+  }
+
   // Removes every chain and jump rule of the owner, nothing else. Always reads the kernel.
   Expected<RestorePlan> Cleanup(bool dry_run = false);
 

@@ -123,10 +123,7 @@ Status PolicyController::Sync(SyncKind kind, const StopToken& /*stop*/) {
     std::swap(pending, pending_);
     in_sync = in_sync_;
   }
-  if (Apply(pending) || !compiled_) {
-    desired_ = compiler_.Compile();
-    compiled_ = true;
-  }
+  Apply(pending);
   last_sync_wrote_ = false;
   std::optional<Clock::TimePoint> oldest = Earliest(unprogrammed_since_, pending.oldest_event);
 
@@ -143,38 +140,39 @@ Status PolicyController::Sync(SyncKind kind, const StopToken& /*stop*/) {
     if (*kernel_had_state_) return Status::Ok();
   }
 
-  // The first write after in-sync re-reads the kernel: it is the one that may delete.
+  // The first write after in-sync re-reads the kernel: it is the one that may delete. Between
+  // full syncs, events are written as deltas against what the last write left.
   bool full = kind == SyncKind::kFull || (in_sync && !wrote_after_in_sync_);
+  bool delta = !full && kernel_matches_compiler_;
   Clock::TimePoint start = clock_.Now();
-  auto result = syncer_.Sync(desired_, full);
+  Expected<SyncResult> result = delta ? syncer_.ApplyDelta(compiler_.CompileDelta())
+                                      : syncer_.Sync(compiler_.Compile(), full);
   if (!result.ok()) {
+    kernel_matches_compiler_ = false;
     unprogrammed_since_ = oldest;
     return result.error();
   }
   Clock::TimePoint done = clock_.Now();
+  kernel_matches_compiler_ = true;
   last_sync_wrote_ = true;
   if (in_sync) wrote_after_in_sync_ = true;
   unprogrammed_since_.reset();
   if (metrics_ != nullptr) {
     metrics_->ObserveSync(kind, Seconds(done - start));
     if (oldest) metrics_->ObserveProgramming(Seconds(done - *oldest));
-    std::size_t chains = 0, rules = 0;
-    for (const iptables::DesiredRules& family : desired_.rules) {
-      for (const auto& [table, desired] : family) {
-        chains += desired.chains.size();
-        rules += desired.jumps.size();
-        for (const auto& [chain, chain_rules] : desired.chains) rules += chain_rules.size();
-      }
-    }
-    metrics_->SetCounts(chains, rules, desired_.sets.size());
+    const IncrementalCompiler::Counts& counts = compiler_.counts();
+    // Plus the two jumps from the built-in chains (FORWARD, INPUT) per family.
+    const std::size_t jumps = 2 * ((options_.ipv4 ? 1 : 0) + (options_.ipv6 ? 1 : 0));
+    metrics_->SetCounts(counts.chains, counts.rules + jumps, counts.sets);
   }
   for (int family = 0; family < 2; ++family) {
     const iptables::RestorePlan& plan = result->plans[family];
     if (plan.empty()) continue;
-    KR_VLOG(1) << ToString(kind) << " sync (" << (family == 0 ? "IPv4" : "IPv6")
-               << "): " << plan.created_chains.size() << " chains created, "
-               << plan.rewritten_chains.size() << " rewritten, " << plan.deleted_chains.size()
-               << " deleted, " << plan.rules_written << " rules written";
+    KR_VLOG(1) << ToString(kind) << (delta ? " delta" : "") << " sync ("
+               << (family == 0 ? "IPv4" : "IPv6") << "): " << plan.created_chains.size()
+               << " chains created, " << plan.rewritten_chains.size() << " changed, "
+               << plan.deleted_chains.size() << " deleted, " << plan.rules_written
+               << " rules written";
   }
   if (!result->sets_changed.empty()) {
     KR_VLOG(1) << ToString(kind) << " sync: " << result->sets_changed.size() << " ipsets changed ("

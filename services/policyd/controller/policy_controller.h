@@ -2,9 +2,10 @@
 //
 // Bus handlers (Upsert*/Delete*, MarkInSync) only record the change under a mutex; the caller
 // then asks the ControllerLoop for a sync (loop.OnUpdate()). Sync, on the loop thread, feeds
-// the recorded changes to the IncrementalCompiler, compiles, and writes with the
-// FirewallSyncer: kIncremental plans against the state it last read and wrote (fast path),
-// kFull re-reads the kernel first and so repairs drift.
+// the recorded changes to the IncrementalCompiler and writes with the FirewallSyncer:
+// kIncremental writes only the compiler's delta (changed chains edited in place, single set
+// members added and removed) while the last write succeeded, else the whole state; kFull
+// compiles the whole state and re-reads the kernel first, and so repairs drift.
 //
 // Before the bus is in-sync the view may lack objects that merely are not listed yet, so
 // nothing that exists may be deleted: if the kernel already holds policyd's chains or sets
@@ -82,8 +83,8 @@ class PolicyController final : public Controller {
   // Loop thread only.
   IncrementalCompiler compiler_;
   FirewallSyncer syncer_;
-  CompiledFirewall desired_;
-  bool compiled_ = false;
+  // The last write succeeded, so the compiler's next delta is relative to the kernel's state.
+  bool kernel_matches_compiler_ = false;
   std::optional<bool> kernel_had_state_;  // checked once, at the first sync before in-sync
   bool wrote_after_in_sync_ = false;
   bool last_sync_wrote_ = false;

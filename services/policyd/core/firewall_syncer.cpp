@@ -35,7 +35,9 @@ Expected<SyncResult> FirewallSyncer::Sync(const CompiledFirewall& desired, bool 
     listed = std::move(*last_sets_);
   }
   last_sets_.reset();  // until this sync has succeeded
-  ipset::IpsetSyncPlan sets = ipset::PlanIpsetSync(desired.sets, listed, kSetPrefix);
+  ipset::IpsetSyncOptions set_options;
+  set_options.largest_first = true;
+  ipset::IpsetSyncPlan sets = ipset::PlanIpsetSync(desired.sets, listed, kSetPrefix, set_options);
   if (Status status = ipset_.Restore(sets.before_rules); !status.ok()) {
     return Prefixed("update ipsets", status.error());
   }
@@ -57,6 +59,31 @@ Expected<SyncResult> FirewallSyncer::Sync(const CompiledFirewall& desired, bool 
   NoteSets(sets.before_rules, result.sets_changed);
   NoteSets(sets.after_rules, result.sets_changed);
   result.ipset_commands = sets.before_rules.size() + sets.after_rules.size();
+  return result;
+}
+
+Expected<SyncResult> FirewallSyncer::ApplyDelta(const FirewallDelta& delta) {
+  SyncResult result;
+  last_sets_.reset();  // the delta does not say what every set holds
+  if (Status status = ipset_.Restore(delta.sets_before_rules); !status.ok()) {
+    return Prefixed("update ipsets", status.error());
+  }
+  for (int family = 0; family < 2; ++family) {
+    if (!families_[family] || delta.chains[family].empty()) continue;
+    auto plan = iptables::PlanChainChanges(PolicydOwner(), delta.chains[family]);
+    if (plan.ok()) plan = chains_[family].ApplyPlan(std::move(*plan));
+    if (!plan.ok()) {
+      chains_[family].Forget();
+      return Prefixed(family == 0 ? "update iptables" : "update ip6tables", plan.error());
+    }
+    result.plans[family] = std::move(*plan);
+  }
+  if (Status status = ipset_.Restore(delta.sets_after_rules); !status.ok()) {
+    return Prefixed("destroy unused ipsets", status.error());
+  }
+  NoteSets(delta.sets_before_rules, result.sets_changed);
+  NoteSets(delta.sets_after_rules, result.sets_changed);
+  result.ipset_commands = delta.sets_before_rules.size() + delta.sets_after_rules.size();
   return result;
 }
 

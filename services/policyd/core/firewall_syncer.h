@@ -17,6 +17,7 @@
 #include "common/ipset/ipset_client.h"
 #include "common/iptables/owned_chain_syncer.h"
 #include "services/policyd/core/compiler_options.h"
+#include "services/policyd/core/firewall_delta.h"
 #include "services/policyd/core/firewall_fragment.h"
 
 namespace kr::policyd {
@@ -36,6 +37,12 @@ class FirewallSyncer {
   // and ipset plans are made against what this syncer last read and wrote (cheap, for
   // event-driven syncs: listing thousands of sets costs hundreds of milliseconds).
   Expected<SyncResult> Sync(const CompiledFirewall& desired, bool full = true);
+  // Writes only a delta (IncrementalCompiler::CompileDelta): new and changed sets' members,
+  // then one iptables-restore --noflush per family of just the changed chains, then set
+  // destroys. Reads nothing from the kernel: the delta must be relative to what the last
+  // successful Sync or ApplyDelta wrote. After a failure the kernel state is unknown: the
+  // caller must run a full Sync before the next delta.
+  Expected<SyncResult> ApplyDelta(const FirewallDelta& delta);
   // Removes every chain, jump rule and set of policyd (--cleanup-config).
   Status Cleanup();
 

@@ -87,17 +87,21 @@ void IncrementalCompiler::UpsertPod(const model::Pod& pod) {
   if (it != state_.pods.end()) {
     if (it->second == pod) return;
     model::Pod before = it->second;
+    pod_index_.Remove(before, &it->second);
     it->second = pod;
+    pod_index_.Add(it->second);
     MarkPodChange(&before, &it->second);
     return;
   }
   auto [inserted, _] = state_.pods.emplace(key, pod);
+  pod_index_.Add(inserted->second);
   MarkPodChange(nullptr, &inserted->second);
 }
 
 void IncrementalCompiler::DeletePod(const std::string& key) {
   auto it = state_.pods.find(key);
   if (it == state_.pods.end()) return;
+  pod_index_.Remove(it->second, &it->second);
   model::Pod before = std::move(it->second);
   state_.pods.erase(it);
   MarkPodChange(&before, nullptr);
@@ -147,32 +151,79 @@ void IncrementalCompiler::DeletePolicy(const std::string& key) {
   pending_.policies.insert(key);
 }
 
-CompiledFirewall IncrementalCompiler::Compile() {
+namespace {
+
+void Count(const Fragment& fragment, IncrementalCompiler::Counts& counts, int sign) {
+  auto add = [sign](std::size_t& field, std::size_t n) {
+    field = sign > 0 ? field + n : field - n;
+  };
+  for (const ChainMap& chains : fragment.chains) {
+    add(counts.chains, chains.size());
+    for (const auto& [name, rules] : chains) add(counts.rules, rules.size());
+  }
+  add(counts.sets, fragment.sets.size());
+  for (const ipset::SetContent& set : fragment.sets) add(counts.set_members, set.members.size());
+}
+
+}  // namespace
+
+void IncrementalCompiler::Replace(Fragment& slot, Fragment next, FirewallDelta* delta) {
+  if (delta != nullptr) DiffFragments(slot, next, *delta);
+  Count(slot, counts_, -1);
+  Count(next, counts_, +1);
+  slot = std::move(next);
+}
+
+void IncrementalCompiler::Recompute(FirewallDelta* delta) {
+  static const Fragment kNothing;
   for (const std::string& key : pending_.policies) {
     auto it = state_.policies.find(key);
+    auto existing = policy_fragments_.find(key);
     if (it == state_.policies.end()) {
-      policy_fragments_.erase(key);
-    } else {
-      policy_fragments_[key] = CompilePolicy(it->second, state_, options_);
+      if (existing == policy_fragments_.end()) continue;
+      Replace(existing->second, Fragment{}, delta);
+      policy_fragments_.erase(existing);
+      continue;
     }
+    Fragment& slot =
+        existing != policy_fragments_.end() ? existing->second : policy_fragments_[key];
+    Replace(slot, CompilePolicy(it->second, state_, options_), delta);
   }
   for (const std::string& key : pending_.pods) {
     auto it = state_.pods.find(key);
+    auto existing = pod_fragments_.find(key);
     if (it == state_.pods.end()) {
-      pod_fragments_.erase(key);
-    } else {
-      pod_fragments_[key] = CompilePodChains(it->second, state_, options_);
+      if (existing == pod_fragments_.end()) continue;
+      Replace(existing->second, Fragment{}, delta);
+      pod_fragments_.erase(existing);
+      continue;
     }
+    Fragment next = CompilePodChains(it->second, state_, options_);
+    if (existing == pod_fragments_.end()) {
+      if (next == kNothing) continue;  // not a pod with chains here: keep no entry
+      existing = pod_fragments_.emplace(key, Fragment{}).first;
+    }
+    Replace(existing->second, std::move(next), delta);
   }
-  if (pending_.top_level) top_level_ = CompileTopLevel(state_, options_);
+  if (pending_.top_level) Replace(top_level_, CompileTopLevel(state_, options_), delta);
   last_work_ = std::move(pending_);
   pending_ = Work{};
+}
 
+CompiledFirewall IncrementalCompiler::Compile() {
+  Recompute(nullptr);
   std::vector<const Fragment*> fragments;
+  fragments.reserve(policy_fragments_.size() + pod_fragments_.size() + 1);
   for (const auto& [key, fragment] : policy_fragments_) fragments.push_back(&fragment);
   for (const auto& [key, fragment] : pod_fragments_) fragments.push_back(&fragment);
   fragments.push_back(&top_level_);
   return Assemble(fragments, options_);
+}
+
+FirewallDelta IncrementalCompiler::CompileDelta() {
+  FirewallDelta delta;
+  Recompute(&delta);
+  return delta;
 }
 
 }  // namespace kr::policyd

@@ -8,8 +8,11 @@
 //     selects now, the top-level chains (isolation may change);
 //   - a namespace: the policies whose namespaceSelectors match its old or new labels (and,
 //     with the legacy annotation option, its local pods).
-// Compile() always returns the whole desired state, equal to CompileAll() of the same state;
-// the owned-chain syncer and the ipset plan then write only what differs in the kernel.
+// Compile() returns the whole desired state, equal to CompileAll() of the same state, for the
+// full sync (the owned-chain syncer and the ipset plan diff it against the kernel).
+// CompileDelta() returns only what changed since the last Compile/CompileDelta (chains with
+// their old and new rules, single set members added or removed), for event-driven syncs: its
+// cost follows the change, not the cluster.
 //
 // Threading: not thread-safe; one instance per daemon, used from its sync loop.
 #pragma once
@@ -18,7 +21,9 @@
 #include <set>
 #include <string>
 
+#include "services/policyd/core/firewall_delta.h"
 #include "services/policyd/core/firewall_fragment.h"
+#include "services/policyd/core/pod_index.h"
 #include "services/policyd/core/policy_index.h"
 #include "services/policyd/core/rule_compiler.h"
 
@@ -27,9 +32,13 @@ namespace kr::policyd {
 class IncrementalCompiler {
  public:
   // The first Compile() builds the top-level chains even if no event asked for them.
-  explicit IncrementalCompiler(CompilerOptions options) : options_(std::move(options)) {
+  explicit IncrementalCompiler(CompilerOptions options)
+      : options_(std::move(options)), pod_index_(options_.node_name) {
     pending_.top_level = true;
+    state_.pod_index = &pod_index_;
   }
+  IncrementalCompiler(const IncrementalCompiler&) = delete;  // state_ points into pod_index_
+  IncrementalCompiler& operator=(const IncrementalCompiler&) = delete;
 
   void UpsertPod(const model::Pod& pod);
   void DeletePod(const std::string& key);
@@ -39,6 +48,16 @@ class IncrementalCompiler {
   void DeletePolicy(const std::string& key);
 
   CompiledFirewall Compile();
+  FirewallDelta CompileDelta();
+
+  // Size of the whole compiled firewall (both families), kept current by both compiles.
+  struct Counts {
+    std::size_t chains = 0;
+    std::size_t rules = 0;
+    std::size_t sets = 0;
+    std::size_t set_members = 0;
+  };
+  const Counts& counts() const { return counts_; }
 
   // What the last Compile() recomputed (keys of policies and pods), for tests and metrics.
   struct Work {
@@ -54,15 +73,20 @@ class IncrementalCompiler {
   bool PolicyTouchesPod(const model::NetworkPolicy& policy, const model::Pod& pod) const;
   void MarkPodChange(const model::Pod* before, const model::Pod* after);
   void MarkPolicyTargets(const model::NetworkPolicy& policy);
+  // Recomputes the fragments the pending events affect; with `delta`, records what changed.
+  void Recompute(FirewallDelta* delta);
+  void Replace(Fragment& slot, Fragment next, FirewallDelta* delta);
   void MarkNamespaceChange(const model::Namespace* before, const model::Namespace* after,
                            const std::string& name);
 
   CompilerOptions options_;
   ClusterState state_;
+  PodIndex pod_index_;
   PolicyIndex index_;
   std::map<std::string, Fragment> policy_fragments_;
   std::map<std::string, Fragment> pod_fragments_;
   Fragment top_level_;
+  Counts counts_;
   Work pending_;
   Work last_work_;
 };

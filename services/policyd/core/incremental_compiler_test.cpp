@@ -38,6 +38,13 @@ bool SameFirewall(const CompiledFirewall& a, const CompiledFirewall& b) {
   return true;
 }
 
+// A compile from scratch that scans every pod instead of using the compiler's pod index.
+CompiledFirewall CompileAllByScanning(const ClusterState& state, const CompilerOptions& options) {
+  ClusterState copy = state;
+  copy.pod_index = nullptr;
+  return CompileAll(copy, options);
+}
+
 std::string Filter(const std::string& chain) {
   return "filter/" + chain;
 }
@@ -74,7 +81,7 @@ struct Fixture {
 
   SyncResult Sync() {
     CompiledFirewall desired = compiler->Compile();
-    CHECK(SameFirewall(desired, CompileAll(compiler->state(), options)));
+    CHECK(SameFirewall(desired, CompileAllByScanning(compiler->state(), options)));
     auto result = syncer->Sync(desired);
     INFO((result.ok() ? "" : result.error().message));
     REQUIRE(result.ok());
@@ -84,7 +91,28 @@ struct Fixture {
     CHECK(again->ipset_commands == 0);
     return *result;
   }
+
+  // Writes the delta, then checks that a full sync (kernel re-read) finds nothing to change.
+  SyncResult ApplyDelta() {
+    FirewallDelta delta = compiler->CompileDelta();
+    auto result = syncer->ApplyDelta(delta);
+    INFO((result.ok() ? "" : result.error().message));
+    REQUIRE(result.ok());
+    CompiledFirewall desired = compiler->Compile();
+    CHECK(SameFirewall(desired, CompileAllByScanning(compiler->state(), options)));
+    auto full = syncer->Sync(desired, true);
+    REQUIRE(full.ok());
+    CHECK(full->plans[0].empty());
+    CHECK(full->ipset_commands == 0);
+    return *result;
+  }
 };
+
+std::vector<ipset::IpsetOp::Kind> Kinds(const ipset::IpsetBatch& batch) {
+  std::vector<ipset::IpsetOp::Kind> kinds;
+  for (const ipset::IpsetOp& op : batch.ops()) kinds.push_back(op.kind);
+  return kinds;
+}
 
 TEST_CASE("policyd_incremental: a peer's label change rewrites one set and no chain") {
   Fixture f;
@@ -161,6 +189,60 @@ TEST_CASE("policyd_incremental: namespace labels and pod deletion") {
   CHECK(filter.FindChain("FORWARD")->rules == Strings{"-s 203.0.113.0/24 -j ACCEPT"});
   CHECK(filter.chains.size() == 3);
   CHECK(f.ipset.List("")->empty());
+}
+
+TEST_CASE("policyd_incremental: a pod add as a delta: its chain, one jump, single members") {
+  Fixture f;
+  f.compiler->UpsertPod(MakePod("x", "e", {{"app", "a"}, {"role", "frontend"}}, "198.51.100.14"));
+  FirewallDelta delta = f.compiler->CompileDelta();
+  std::vector<std::string> chains;
+  for (const auto& change : delta.chains[0]) chains.push_back(change.chain);
+  CHECK(Names(chains.begin(), chains.end()) == Names{PodIngressChain("x/e"), "KR-POL-FORWARD"});
+  // x/e is a frontend, so it joins x/pa's peer set: one add, nothing rebuilt.
+  CHECK(Kinds(delta.sets_before_rules) ==
+        std::vector<ipset::IpsetOp::Kind>{ipset::IpsetOp::Kind::kAdd});
+  CHECK(delta.sets_before_rules.ops()[0].spec.name == PeerSetName('4', "x/pa|ingress|0"));
+  CHECK(delta.sets_after_rules.empty());
+  auto result = f.syncer->ApplyDelta(delta);
+  REQUIRE(result.ok());
+  const std::string& payload = result->plans[0].payload;
+  CHECK(payload.find(":KR-POL-FORWARD") == std::string::npos);  // edited, not rewritten
+  CHECK(payload.find("-I KR-POL-FORWARD ") != std::string::npos);
+  CHECK(result->plans[0].created_chains == Strings{Filter(PodIngressChain("x/e"))});
+  auto full = f.syncer->Sync(f.compiler->Compile(), true);
+  REQUIRE(full.ok());
+  CHECK(full->plans[0].empty());
+  CHECK(full->ipset_commands == 0);
+}
+
+TEST_CASE("policyd_incremental: deltas of every kind of event leave the full state") {
+  Fixture f;
+  f.compiler->UpsertPod(MakePod("x", "e", {{"app", "a"}}, "198.51.100.14"));
+  f.ApplyDelta();
+  f.compiler->UpsertPod(MakePod("y", "f", {}, "198.51.100.22", "node-2"));
+  f.ApplyDelta();
+  f.compiler->UpsertPod(MakePod("x", "c", {{"role", "backend"}}, "198.51.100.13"));
+  f.ApplyDelta();
+  f.compiler->UpsertPolicy(MakePolicy("x", "pc", Labels({{"app", "a"}}), {"Ingress", "Egress"},
+                                      {Rule({BlockPeer("192.0.2.0/24", {"192.0.2.8/29"})})},
+                                      {Rule({}, {NamedPort("TCP", "http")})}));
+  f.ApplyDelta();
+  f.compiler->UpsertPod(MakePod("y", "g", {}, "198.51.100.23", "node-2", {{"http", "TCP", 8080}}));
+  f.ApplyDelta();
+  f.compiler->UpsertNamespace(MakeNamespace("x", {{"team", "y"}}));
+  f.ApplyDelta();
+  f.compiler->DeletePod("x/a");
+  f.ApplyDelta();
+  f.compiler->DeletePolicy("x/pa");
+  f.ApplyDelta();
+  SyncResult last = f.ApplyDelta();  // nothing pending: nothing written
+  CHECK(last.plans[0].empty());
+  CHECK(last.ipset_commands == 0);
+  f.compiler->DeletePolicy("x/pc");
+  f.compiler->DeletePolicy("x/pb");
+  f.ApplyDelta();
+  CHECK(f.compiler->counts().sets == 0);
+  CHECK(f.compiler->counts().chains == 2);  // KR-POL-FORWARD, KR-POL-INPUT
 }
 
 }  // namespace

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
 
 #include "common/ipset/ipset_member.h"
 #include "common/log/log.h"
 #include "services/policyd/core/cidr.h"
 #include "services/policyd/core/label_selector.h"
 #include "services/policyd/core/names.h"
+#include "services/policyd/core/pod_index.h"
 
 namespace kr::policyd {
 namespace {
@@ -162,36 +164,55 @@ std::optional<int> ResolveNamedPort(const model::Pod& pod, const std::string& na
   return std::nullopt;
 }
 
-// The pods on which a named port of this rule is resolved: the selected local pods for
-// ingress (the traffic's destination), the rule's peer pods for egress.
-std::vector<const model::Pod*> NamedPortDestinations(const model::NetworkPolicy& policy,
-                                                     Direction direction,
-                                                     const model::NetworkPolicyRule& rule,
-                                                     const ClusterState& state,
-                                                     const CompilerOptions& options) {
-  std::vector<const model::Pod*> out;
-  for (const auto& [key, pod] : state.pods) {
-    if (direction == Direction::kIngress) {
-      if (IsLocalFirewalledPod(pod, options) && PolicySelectsPod(policy, pod)) out.push_back(&pod);
-      continue;
-    }
-    if (!IsPeerCandidate(pod)) continue;
-    bool matched = rule.peers.empty() ||
-                   std::any_of(rule.peers.begin(), rule.peers.end(), [&](const auto& peer) {
-                     return peer.ip_block ? IpBlockHoldsPod(*peer.ip_block, pod)
-                                          : PeerSelectsPod(peer, policy.ns, pod, state);
-                   });
-    if (matched) out.push_back(&pod);
+// Calls fn for every pod firewalled on this node (in namespace `ns` unless it is empty), in
+// key order.
+template <typename Fn>
+void ForEachLocalPod(const ClusterState& state, const CompilerOptions& options,
+                     const std::string& ns, Fn&& fn) {
+  const std::string first = ns.empty() ? "" : ns + "/";
+  if (state.pod_index != nullptr) {
+    const std::set<std::string>& local = state.pod_index->local_pods();
+    auto end = ns.empty() ? local.end() : local.lower_bound(ns + "0");
+    for (auto it = local.lower_bound(first); it != end; ++it) fn(state.pods.at(*it));
+    return;
   }
-  return out;
+  auto end = ns.empty() ? state.pods.end() : state.pods.lower_bound(ns + "0");
+  for (auto it = state.pods.lower_bound(first); it != end; ++it) {
+    if (IsLocalFirewalledPod(it->second, options)) fn(it->second);
+  }
 }
 
 // Calls fn for every peer candidate a selector peer selects, visiting only the namespaces
 // that can hold them: pods are keyed "ns/name", so a namespace's pods are the keys in
 // ["ns/", "ns0") ('0' follows '/'), and a namespace the selector rejects is skipped whole.
+// With a pod index and a selector that names a label, only the pods carrying it are visited.
 template <typename Fn>
 void ForEachPeerPod(const model::NetworkPolicyPeer& peer, const std::string& policy_ns,
                     const ClusterState& state, Fn&& fn) {
+  auto namespace_selected = [&](const std::string& ns) {
+    auto found = state.namespaces.find(ns);
+    return SelectorMatches(
+        *peer.namespace_selector,
+        NamespaceLabels(ns, found == state.namespaces.end() ? nullptr : &found->second.labels));
+  };
+  if (state.pod_index != nullptr && peer.pod_selector && !peer.pod_selector->match_labels.empty()) {
+    const auto& [key, value] = *peer.pod_selector->match_labels.begin();
+    auto visit_labelled = [&](const std::string& ns) {
+      const PodIndex::Pods* pods = state.pod_index->WithLabel(ns, key, value);
+      if (pods == nullptr) return;
+      for (const model::Pod* pod : *pods) {
+        if (IsPeerCandidate(*pod) && SelectorMatches(*peer.pod_selector, pod->labels)) fn(*pod);
+      }
+    };
+    if (!peer.namespace_selector) {
+      visit_labelled(policy_ns);
+      return;
+    }
+    for (const auto& [ns, count] : state.pod_index->namespaces()) {
+      if (namespace_selected(ns)) visit_labelled(ns);
+    }
+    return;
+  }
   auto visit = [&](auto begin, auto end) {
     for (auto it = begin; it != end; ++it) {
       const model::Pod& pod = it->second;
@@ -208,14 +229,39 @@ void ForEachPeerPod(const model::NetworkPolicyPeer& peer, const std::string& pol
   for (auto it = state.pods.begin(); it != state.pods.end();) {
     const std::string ns = it->second.ns;
     auto block_end = state.pods.lower_bound(ns + "0");
-    auto found = state.namespaces.find(ns);
-    if (SelectorMatches(
-            *peer.namespace_selector,
-            NamespaceLabels(ns,
-                            found == state.namespaces.end() ? nullptr : &found->second.labels))) {
-      visit(it, block_end);
-    }
+    if (namespace_selected(ns)) visit(it, block_end);
     it = block_end;
+  }
+}
+
+// Calls fn for the pods on which a named port of this rule is resolved: the selected local
+// pods for ingress (the traffic's destination), the rule's peer pods for egress (a pod may be
+// visited more than once). Only the namespaces that can hold them are visited, except for
+// egress to every destination or to an ipBlock, which may hold any pod.
+template <typename Fn>
+void ForEachNamedPortDestination(const model::NetworkPolicy& policy, Direction direction,
+                                 const model::NetworkPolicyRule& rule, const ClusterState& state,
+                                 const CompilerOptions& options, Fn&& fn) {
+  if (direction == Direction::kIngress) {
+    ForEachLocalPod(state, options, policy.ns, [&](const model::Pod& pod) {
+      if (PolicySelectsPod(policy, pod)) fn(pod);
+    });
+    return;
+  }
+  if (rule.peers.empty()) {
+    for (const auto& [key, pod] : state.pods) {
+      if (IsPeerCandidate(pod)) fn(pod);
+    }
+    return;
+  }
+  for (const model::NetworkPolicyPeer& peer : rule.peers) {
+    if (peer.ip_block) {
+      for (const auto& [key, pod] : state.pods) {
+        if (IsPeerCandidate(pod) && IpBlockHoldsPod(*peer.ip_block, pod)) fn(pod);
+      }
+    } else if (peer.pod_selector || peer.namespace_selector) {
+      ForEachPeerPod(peer, policy.ns, state, fn);
+    }
   }
 }
 
@@ -259,18 +305,35 @@ void CompileRule(const model::NetworkPolicy& policy, Direction direction, std::s
       if (cidr->v6 != family.v6) continue;
       PeerAlternative alternative;
       if (cidr->prefix > 0) alternative.address = (ingress ? "-s " : "-d ") + cidr->ToString();
+      // An except that cannot be enforced drops the whole peer: ignoring it would allow
+      // addresses the policy excludes (fail closed).
       std::set<std::string> excepts;
+      bool enforceable = true;
       for (const std::string& text : peer.ip_block->except) {
         auto except = Cidr::Parse(text);
         if (!except) {
-          KR_LOG(WARNING) << where << ": invalid except CIDR " << text << ", ignored";
-          continue;
+          KR_LOG(WARNING) << where << ": invalid except CIDR " << text << ", ipBlock "
+                          << peer.ip_block->cidr << " skipped";
+          enforceable = false;
+          break;
         }
         if (except->v6 != family.v6) continue;
+        // hash:net refuses a zero prefix; excepting everything leaves nothing to allow.
+        if (except->prefix == 0) {
+          enforceable = false;
+          break;
+        }
         auto member =
             ipset::CanonicalMember(ipset::SetType::kHashNet, family.set_family, except->ToString());
-        if (member.ok()) excepts.insert(*member);
+        if (!member.ok()) {
+          KR_LOG(WARNING) << where << ": except " << text << ": " << member.error().message
+                          << ", ipBlock skipped";
+          enforceable = false;
+          break;
+        }
+        excepts.insert(*member);
       }
+      if (!enforceable) continue;
       if (!excepts.empty()) {
         std::string name = ExceptSetName(family.tag, what + "|" + std::to_string(j));
         sets.push_back({{name, ipset::SetType::kHashNet, family.set_family}, excepts});
@@ -319,11 +382,12 @@ void CompileRule(const model::NetworkPolicy& policy, Direction direction, std::s
       continue;
     }
     std::map<int, std::set<std::string>> by_number;
-    for (const model::Pod* pod : NamedPortDestinations(policy, direction, rule, state, options)) {
-      if (auto number = ResolveNamedPort(*pod, port.port->name, port.protocol)) {
-        AddMembers(by_number[*number], *pod, family);
-      }
-    }
+    ForEachNamedPortDestination(
+        policy, direction, rule, state, options, [&](const model::Pod& pod) {
+          if (auto number = ResolveNamedPort(pod, port.port->name, port.protocol)) {
+            AddMembers(by_number[*number], pod, family);
+          }
+        });
     for (const auto& [number, members] : by_number) {
       if (members.empty()) continue;
       std::string name = NamedPortSetName(
@@ -460,9 +524,8 @@ Fragment CompileTopLevel(const ClusterState& state, const CompilerOptions& optio
       if (!cidrs.empty()) {
         const std::string local = LocalPodsSetName(family.tag);
         std::set<std::string> members;
-        for (const auto& [key, pod] : state.pods) {
-          if (IsLocalFirewalledPod(pod, options)) AddMembers(members, pod, family);
-        }
+        ForEachLocalPod(state, options, "",
+                        [&](const model::Pod& pod) { AddMembers(members, pod, family); });
         fragment.sets.push_back({{local, ipset::SetType::kHashIp, family.set_family}, members});
         for (const Cidr& cidr : cidrs) {
           const std::string to_unknown = "-m set ! --match-set " + local + " dst";
@@ -473,8 +536,8 @@ Fragment CompileTopLevel(const ClusterState& state, const CompilerOptions& optio
         }
       }
     }
-    for (const auto& [key, pod] : state.pods) {
-      if (!IsLocalFirewalledPod(pod, options)) continue;
+    ForEachLocalPod(state, options, "", [&](const model::Pod& pod) {
+      const std::string key = pod.Key();
       bool egress = PodIsolated(pod, Direction::kEgress, state, options);
       bool ingress = PodIsolated(pod, Direction::kIngress, state, options);
       for (const PodAddress& address : PodAddresses(pod, family)) {
@@ -488,7 +551,7 @@ Fragment CompileTopLevel(const ClusterState& state, const CompilerOptions& optio
           forward.push_back(jump);
         }
       }
-    }
+    });
     auto& chains = fragment.chains[family.index];
     chains[std::string(kForwardChain)] = std::move(forward);
     chains[std::string(kInputChain)] = std::move(input);

@@ -22,7 +22,12 @@
 //     name resolves to it (the target pods for ingress, the destination pods for egress).
 // Anything that cannot be compiled (bad CIDR, unknown protocol, named port that resolves on no
 // pod) allows nothing for that part, as the API defines, and is logged; it never fails the
-// whole compile.
+// whole compile. An ipBlock whose except list cannot be enforced (a malformed or /0 except) is
+// dropped whole rather than widened. A named port toward an ipBlock resolves on the pods inside
+// the block; an address outside the cluster has no named ports and matches none.
+//
+// ClusterState::pod_index, when set, lets selector peers and local-pod walks visit only the
+// pods they can match (same output as scanning every pod).
 #pragma once
 
 #include <vector>

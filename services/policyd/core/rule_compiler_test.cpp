@@ -145,6 +145,21 @@ TEST_CASE("policyd_rule_compiler: ports, ranges, protocols and bad input") {
   CHECK(FindSet(compiled, except)->members == std::set<std::string>{"198.51.100.12"});
 }
 
+TEST_CASE("policyd_rule_compiler: an except that cannot be enforced drops its ipBlock") {
+  ClusterState state = TwoPods();
+  auto policy = MakePolicy(
+      "x", "p", Labels({{"app", "a"}}), {"Ingress", "Egress"},
+      {Rule({BlockPeer("192.0.2.0/24", {"192.0.2.300/32"}), BlockPeer("203.0.113.0/24")})},
+      {Rule({BlockPeer("192.0.2.0/24", {"0.0.0.0/0"})}, {Port("TCP", 80)})});
+  state.policies[policy.Key()] = policy;
+  CompiledFirewall compiled = CompileAll(state, Options());
+  // Ignoring the bad except would open 192.0.2.0/24 wider than the policy says: only the
+  // valid peer remains, and the egress rule allows nothing.
+  CHECK(Chains(compiled).at(PolicyIngressChain("x/p")) == Rules{"-s 203.0.113.0/24" + kAllow});
+  CHECK(Chains(compiled).at(PolicyEgressChain("x/p")).empty());
+  CHECK(compiled.sets.empty());
+}
+
 TEST_CASE("policyd_rule_compiler: empty rules, egress, AND versus OR of peers") {
   ClusterState state = TwoPods();
   state.namespaces["y"] = MakeNamespace("y", {{"team", "y"}});

@@ -1,52 +1,19 @@
 // The reachability matrix: namespaces x, y, z with pods a, b, c on one node, policyd's rule
 // compiler and syncer programming the node's real iptables (both backends, IPv4 and IPv6) and
-// ipsets, every ordered pod pair probed on TCP 80, TCP 81 and UDP 80 with real connections, and the
-// result compared with the independent oracle (oracle.h). SCTP is compiled into the rules (the
-// kernel must accept them) but not probed: the host kernel has no SCTP sockets (vm tier).
-#include <arpa/inet.h>
-
+// ipsets, every ordered pod pair probed on TCP 80, TCP 81 and UDP 80 with real connections, and
+// the result compared with the independent oracle (matrix_harness.h). SCTP is compiled into the
+// rules here (the kernel must accept them) but probed only in the vm tier
+// (netpol_sctp_vm_test.cpp): the host kernel has no SCTP sockets.
 #include <catch2/catch.hpp>
-#include <cstring>
-#include <iomanip>
-#include <sstream>
 
-#include "common/ipset/libipset_client.h"
-#include "common/iptables/xtables_runner.h"
-#include "services/policyd/core/firewall_syncer.h"
-#include "services/policyd/core/incremental_compiler.h"
 #include "services/policyd/core/test_objects.h"
-#include "test/privileged/netpol/oracle.h"
-#include "test/privileged/netpol/pod_network.h"
+#include "test/privileged/netpol/matrix_harness.h"
 
 namespace kr::netpol_test {
 namespace {
 
 using namespace policyd::testing;
 using policyd::CompilerOptions;
-
-const std::vector<ProbePort> kPorts = {{80, "TCP"}, {81, "TCP"}, {80, "UDP"}};
-
-// The matrix's addresses are written as IPv4; an IPv6 run embeds them in the low 32 bits of
-// 2001:db8:100::/96 (prefix length + 96), so every range names the same pods in both families.
-// Text that is not an IPv4 address or CIDR stays as it is (invalid input stays invalid).
-std::string InFamily(const std::string& v4, bool v6) {
-  if (!v6) return v4;
-  auto slash = v4.find('/');
-  in_addr addr{};
-  if (inet_pton(AF_INET, v4.substr(0, slash).c_str(), &addr) != 1) return v4;
-  unsigned char bytes[16] = {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00};
-  std::memcpy(bytes + 12, &addr, 4);
-  char text[INET6_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET6, bytes, text, sizeof(text));
-  std::string out = text;
-  if (slash != std::string::npos) out += "/" + std::to_string(96 + std::stoi(v4.substr(slash + 1)));
-  return out;
-}
-
-model::NetworkPolicyRule Rule(std::vector<model::NetworkPolicyPeer> peers,
-                              std::vector<model::NetworkPolicyPort> ports = {}) {
-  return model::NetworkPolicyRule{std::move(ports), std::move(peers)};
-}
 
 std::vector<model::Pod> MatrixPods(bool v6) {
   std::vector<model::Pod> pods;
@@ -69,205 +36,11 @@ std::vector<model::Pod> MatrixPods(bool v6) {
   return pods;
 }
 
-std::vector<PodEndpoint> Endpoints(const std::vector<model::Pod>& pods) {
-  std::vector<PodEndpoint> out;
-  for (const auto& pod : pods) out.push_back({pod.ns, pod.name, pod.ips.front()});
-  return out;
-}
-
-class Harness {
- public:
-  Harness(iptables::Backend backend, bool v6)
-      : v6_(v6),
-        pods_(MatrixPods(v6)),
-        network_(Endpoints(pods_)),
-        runner_(backend),
-        tool_(std::string(v6 ? "ip6tables-" : "iptables-") +
-              (backend == iptables::Backend::kNft ? "nft" : "legacy")) {
-    const std::string foreign = v6 ? "2001:db8:ee::/48" : "203.0.113.0/24";
-    foreign_rules_ = {"-A FORWARD -s " + foreign + " -j FOREIGN",
-                      "-A FOREIGN -s " + foreign + " -j ACCEPT"};
-    auto opened = network_.node().Run([] { return ipset::LibipsetClient::Open(); });
-    if (!opened.ok()) throw std::runtime_error("libipset: " + opened.error().message);
-    ipset_ = std::move(*opened);
-    // Another owner's chain and rule, which no sync may touch.
-    network_.node().ExecOrThrow({tool_, "-N", "FOREIGN"});
-    network_.node().ExecOrThrow({tool_, "-A", "FOREIGN", "-s", foreign, "-j", "ACCEPT"});
-    network_.node().ExecOrThrow({tool_, "-A", "FORWARD", "-s", foreign, "-j", "FOREIGN"});
-  }
-
-  ~Harness() {
-    if (syncer_) {
-      Status cleaned = network_.node().Run([&] { return syncer_->Cleanup(); });
-      if (!cleaned.ok()) std::fprintf(stderr, "cleanup: %s\n", cleaned.error().message.c_str());
-    }
-  }
-
-  // A fresh compiler and syncer with these options, knowing every pod except `unsynced`.
-  void Reset(CompilerOptions options, const std::vector<std::string>& unsynced = {}) {
-    options.node_name = "node-1";
-    options.ipv4 = !v6_;
-    options.ipv6 = v6_;
-    options.nflog_drops = true;
-    compiler_.emplace(options);
-    syncer_.emplace(runner_, *ipset_, options);
-    world_ = OracleWorld{};
-    world_.legacy_namespace_isolation = options.legacy_namespace_isolation;
-    world_.default_deny = options.default_deny;
-    world_.pod_cidr = Net("198.51.100.0/24");
-    for (std::string ns : {"x", "y", "z"}) UpsertNamespace(MakeNamespace(ns, {{"ns", ns}}));
-    for (const auto& pod : pods_) {
-      if (std::find(unsynced.begin(), unsynced.end(), pod.Key()) == unsynced.end()) {
-        UpsertPod(pod);
-      }
-    }
-  }
-
-  void UpsertNamespace(const model::Namespace& ns) {
-    compiler_->UpsertNamespace(ns);
-    world_.namespaces[ns.name] = ns;
-  }
-  void UpsertPod(const model::Pod& pod) {
-    compiler_->UpsertPod(pod);
-    world_.pods[pod.Key()] = pod;
-  }
-  void DeletePod(const std::string& key) {
-    compiler_->DeletePod(key);
-    world_.pods.erase(key);
-  }
-  void UpsertPolicy(const model::NetworkPolicy& policy) {
-    compiler_->UpsertPolicy(policy);
-    world_.policies[policy.Key()] = policy;
-  }
-  void DeletePolicy(const std::string& key) {
-    compiler_->DeletePolicy(key);
-    world_.policies.erase(key);
-  }
-  void DeleteAllPolicies() {
-    auto policies = world_.policies;
-    for (const auto& [key, policy] : policies) DeletePolicy(key);
-  }
-  std::string Net(const std::string& v4) const { return InFamily(v4, v6_); }
-  const model::Pod& pod(const std::string& key) const { return world_.pods.at(key); }
-
-  // Compiles, syncs, and checks that the second sync has nothing to do (the diff against
-  // iptables-save is exact) and that the foreign rules are still there.
-  void Apply() {
-    policyd::CompiledFirewall desired = compiler_->Compile();
-    auto synced = network_.node().Run([&] { return syncer_->Sync(desired); });
-    INFO((synced.ok() ? "" : synced.error().message));
-    REQUIRE(synced.ok());
-    auto again = network_.node().Run([&] { return syncer_->Sync(desired); });
-    REQUIRE(again.ok());
-    CHECK(again->plans[v6_ ? 1 : 0].empty());
-    CHECK(again->ipset_commands == 0);
-    std::string saved = network_.node().ExecOrThrow({tool_ + "-save"});
-    for (const std::string& rule : foreign_rules_) CHECK(saved.find(rule) != std::string::npos);
-  }
-
-  // Applies, probes every pair and compares with the oracle; cells that disagree are probed
-  // once more with a long timeout (a lost packet is not a policy decision).
-  void Expect(const std::string& scenario, bool expect_some_blocked = true) {
-    Apply();
-    const auto& pods = network_.pods();
-    PodNetwork::Grid expected(pods.size(), std::vector<std::vector<bool>>(pods.size()));
-    int blocked = 0;
-    for (std::size_t s = 0; s < pods.size(); ++s) {
-      for (std::size_t d = 0; d < pods.size(); ++d) {
-        expected[s][d].assign(kPorts.size(), true);
-        if (s == d) continue;
-        for (std::size_t p = 0; p < kPorts.size(); ++p) {
-          bool allowed =
-              Allowed(world_, Find(pods[s]), Find(pods[d]), kPorts[p].port, kPorts[p].protocol);
-          expected[s][d][p] = allowed;
-          blocked += allowed ? 0 : 1;
-        }
-      }
-    }
-    CHECK((blocked > 0) == expect_some_blocked);  // the scenario exercises what it claims
-    PodNetwork::Grid observed = network_.Probe(kPorts, 300);
-    int mismatches = 0;
-    for (std::size_t s = 0; s < pods.size(); ++s) {
-      for (std::size_t d = 0; d < pods.size(); ++d) {
-        for (std::size_t p = 0; p < kPorts.size(); ++p) {
-          if (observed[s][d][p] == expected[s][d][p]) continue;
-          observed[s][d][p] = network_.ProbeOne(s, d, kPorts[p], 2000);
-          if (observed[s][d][p] != expected[s][d][p]) ++mismatches;
-        }
-      }
-    }
-    INFO("scenario: " << scenario << "\n"
-                      << Format("expected", expected) << Format("observed", observed));
-    CHECK(mismatches == 0);
-    ++scenarios_;
-  }
-
-  bool NodeReaches(std::size_t pod) const {
-    return network_.ProbeFromNode(pod, kPorts[0], 300) ||
-           network_.ProbeFromNode(pod, kPorts[0], 2000);
-  }
-
-  int scenarios() const { return scenarios_; }
-
-  // --cleanup-config: every chain, jump rule and set of policyd gone, the foreign rules kept.
-  void CheckCleanup() {
-    REQUIRE(syncer_);
-    Status cleaned = network_.node().Run([&] { return syncer_->Cleanup(); });
-    INFO((cleaned.ok() ? "" : cleaned.error().message));
-    REQUIRE(cleaned.ok());
-    syncer_.reset();
-    std::string saved = network_.node().ExecOrThrow({tool_ + "-save"});
-    CHECK(saved.find("KR-POL") == std::string::npos);
-    for (const std::string& rule : foreign_rules_) CHECK(saved.find(rule) != std::string::npos);
-    auto sets = ipset_->List("KR-POL-");
-    REQUIRE(sets.ok());
-    CHECK(sets->empty());
-  }
-
- private:
-  Endpoint Find(const PodEndpoint& pod) const {
-    auto it = world_.pods.find(pod.ns + "/" + pod.name);
-    return Endpoint{pod.ip, it == world_.pods.end() ? nullptr : &it->second};
-  }
-
-  // Rows are sources, columns destinations; each cell shows TCP 80, TCP 81, UDP 80 as
-  // '#' (connected) or '.' (blocked).
-  std::string Format(const std::string& title, const PodNetwork::Grid& grid) const {
-    std::ostringstream out;
-    out << title << " (row -> column: tcp80 tcp81 udp80)\n     ";
-    for (const auto& pod : network_.pods()) out << std::setw(5) << (pod.ns + "/" + pod.name);
-    out << "\n";
-    for (std::size_t s = 0; s < grid.size(); ++s) {
-      const auto& src = network_.pods()[s];
-      out << std::setw(5) << (src.ns + "/" + src.name);
-      for (std::size_t d = 0; d < grid.size(); ++d) {
-        std::string cell;
-        for (bool ok : grid[s][d]) cell += s == d ? ' ' : (ok ? '#' : '.');
-        out << std::setw(5) << cell;
-      }
-      out << "\n";
-    }
-    return out.str();
-  }
-
-  bool v6_;
-  std::vector<model::Pod> pods_;
-  PodNetwork network_;
-  iptables::XtablesRunner runner_;
-  std::string tool_;
-  std::vector<std::string> foreign_rules_;
-  std::unique_ptr<ipset::LibipsetClient> ipset_;
-  std::optional<policyd::IncrementalCompiler> compiler_;
-  std::optional<policyd::FirewallSyncer> syncer_;
-  OracleWorld world_;
-  int scenarios_ = 0;
-};
-
 TEST_CASE("policyd_netpol_matrix: real packets agree with the oracle") {
   const auto backend = GENERATE(iptables::Backend::kNft, iptables::Backend::kLegacy);
   const bool v6 = GENERATE(false, true);
   INFO("iptables backend: " << iptables::BackendName(backend) << (v6 ? ", IPv6" : ", IPv4"));
-  Harness h(backend, v6);
+  MatrixHarness h(MatrixPods(v6), DefaultPorts(), backend, v6);
   h.Reset({});
   h.Expect("no policies: everything reachable", false);
 
@@ -353,6 +126,34 @@ TEST_CASE("policyd_netpol_matrix: real packets agree with the oracle") {
   h.Expect("bad input (invalid CIDR, unknown protocol, unmatched named port) allows no more");
   h.DeleteAllPolicies();
 
+  // Bad egress input beside a valid policy: each bad part allows nothing, the rest still holds.
+  h.UpsertPolicy(MakePolicy("x", "valid", Labels({{"pod", "a"}}), {"Ingress"},
+                            {Rule({NamespacePeer(Labels({{"ns", "y"}}))})}));
+  h.UpsertPolicy(MakePolicy(
+      "y", "bad-egress", Labels({{"pod", "a"}}), {"Egress"}, {},
+      {Rule({BlockPeer(h.Net("198.51.100.0/24"), {"198.51.100.0/33"})}),  // malformed except
+       Rule({BlockPeer(h.Net("198.51.100.0/24"))}, {Port("ICMP", 80)}),   // unknown protocol
+       Rule({BlockPeer("198.51.100.0/24x")}),                             // malformed CIDR
+       Rule({PodPeer(Labels({{"pod", "b"}}))},
+            {Port("TCP", 80), NamedPort("TCP", "no-such-port")})}));  // unmatched name
+  h.Expect(
+      "bad egress input (malformed except and CIDR, unknown protocol, unmatched named "
+      "port) beside a valid policy: y/a reaches only y/b on TCP 80, x/a open to y only");
+  h.DeleteAllPolicies();
+
+  // A named port is a port on a pod (NetworkPolicyPort.port): toward an ipBlock it is resolved
+  // on each destination pod inside the block, and an address outside the cluster (z/c, unknown
+  // to the firewall here, though it listens on 80 and 81) has no named ports, so it matches
+  // nothing; a numbered port of the same rule reaches it through the block.
+  h.Reset({}, {"z/c"});
+  h.UpsertPolicy(
+      MakePolicy("x", "egress-named-block", Labels({{"pod", "a"}}), {"Egress"}, {},
+                 {Rule({BlockPeer(h.Net("198.51.100.0/26"), {h.Net("198.51.100.12/32")})},
+                       {NamedPort("TCP", "web"), Port("UDP", 80)})}));
+  h.Expect(
+      "egress named port 'web' toward an ipBlock: resolved on the pods in it, nothing for "
+      "z/c outside the cluster (UDP 80 by number reaches it)");
+
   CompilerOptions legacy;
   legacy.legacy_namespace_isolation = true;
   h.Reset(legacy);
@@ -372,7 +173,7 @@ TEST_CASE("policyd_netpol_matrix: real packets agree with the oracle") {
   h.UpsertPod(MatrixPods(v6).back());
   h.Expect("--netpol-default-deny: z/c synced, reachable", false);
 
-  CHECK(h.scenarios() == 19);
+  CHECK(h.scenarios() == 21);
   h.CheckCleanup();
 }
 

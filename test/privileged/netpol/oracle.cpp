@@ -36,6 +36,26 @@ bool InCidr(const std::string& ip, const std::string& cidr) {
   return true;
 }
 
+// Whether text is an address or CIDR of either family (what the API server would accept).
+bool ValidCidr(const std::string& cidr) {
+  auto slash = cidr.find('/');
+  unsigned char bytes[16] = {};
+  int bits = 0;
+  if (inet_pton(AF_INET, cidr.substr(0, slash).c_str(), bytes) == 1) {
+    bits = 32;
+  } else if (inet_pton(AF_INET6, cidr.substr(0, slash).c_str(), bytes) == 1) {
+    bits = 128;
+  } else {
+    return false;
+  }
+  if (slash == std::string::npos) return true;
+  const std::string len = cidr.substr(slash + 1);
+  if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  return std::stoi(len) <= bits;
+}
+
 bool HasType(const model::NetworkPolicy& policy, const std::string& type) {
   return std::count(policy.policy_types.begin(), policy.policy_types.end(), type) != 0;
 }
@@ -47,6 +67,12 @@ bool Selects(const model::NetworkPolicy& policy, const model::Pod& pod) {
 bool PeerMatches(const OracleWorld& world, const model::NetworkPolicy& policy,
                  const model::NetworkPolicyPeer& peer, const Endpoint& other) {
   if (peer.ip_block) {
+    // The API rejects a policy with a malformed except; the firewall drops such a peer
+    // rather than ignore the except (which would allow what the policy excludes).
+    if (!ValidCidr(peer.ip_block->cidr)) return false;
+    for (const auto& except : peer.ip_block->except) {
+      if (!ValidCidr(except)) return false;
+    }
     if (!InCidr(other.ip, peer.ip_block->cidr)) return false;
     for (const auto& except : peer.ip_block->except) {
       if (InCidr(other.ip, except)) return false;

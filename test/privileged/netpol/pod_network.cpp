@@ -39,15 +39,26 @@ socklen_t Address(const std::string& ip, bool v6, int port, sockaddr_storage& st
   return sizeof(sockaddr_in);
 }
 
-test::UniqueFd Bound(bool v6, int type, int port) {
-  test::UniqueFd fd(socket(v6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+int SocketType(const std::string& protocol) {
+  return protocol == "UDP" ? SOCK_DGRAM : SOCK_STREAM;
+}
+int SocketProtocol(const std::string& protocol) {
+  return protocol == "SCTP" ? IPPROTO_SCTP : 0;
+}
+
+test::UniqueFd Bound(bool v6, const ProbePort& serve) {
+  const int type = SocketType(serve.protocol);
+  const int port = serve.port;
+  test::UniqueFd fd(socket(v6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                           SocketProtocol(serve.protocol)));
   int one = 1;
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_storage addr;
   socklen_t len = Address("", v6, port, addr);
   if (!fd.valid() || bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
       (type == SOCK_STREAM && listen(fd.get(), 128) != 0)) {
-    throw std::runtime_error("server socket: " + std::string(std::strerror(errno)));
+    throw std::runtime_error(serve.protocol +
+                             " server socket: " + std::string(std::strerror(errno)));
   }
   return fd;
 }
@@ -61,7 +72,8 @@ bool Connect(const std::string& ip, const ProbePort& port, int timeout_ms) {
   const bool udp = port.protocol == "UDP";
   const bool v6 = IsV6(ip);
   test::UniqueFd fd(socket(v6 ? AF_INET6 : AF_INET,
-                           (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+                           SocketType(port.protocol) | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                           SocketProtocol(port.protocol)));
   sockaddr_storage source;
   socklen_t source_len = Address("", v6, next_source_port++ % 40000 + 20000, source);
   int one = 1;
@@ -88,7 +100,12 @@ bool Connect(const std::string& ip, const ProbePort& port, int timeout_ms) {
 
 }  // namespace
 
-PodNetwork::PodNetwork(const std::vector<PodEndpoint>& pods) : pods_(pods) {
+std::vector<ProbePort> DefaultPorts() {
+  return {{80, "TCP"}, {81, "TCP"}, {80, "UDP"}};
+}
+
+PodNetwork::PodNetwork(const std::vector<PodEndpoint>& pods, const std::vector<ProbePort>& serve)
+    : pods_(pods) {
   const bool v6 = !pods_.empty() && IsV6(pods_.front().ip);
   const std::string gateway = v6 ? kGateway6 : kGateway4;
   const std::string host_prefix = v6 ? "/128" : "/32";
@@ -111,11 +128,11 @@ PodNetwork::PodNetwork(const std::vector<PodEndpoint>& pods) : pods_(pods) {
     node_->AddAddress(link, gateway + host_prefix);
     node_->ExecOrThrow({"ip", ip_family, "route", "add", pod.ip + host_prefix, "dev", link});
     ns.Run([&] {
-      listeners_.push_back(Bound(v6, SOCK_STREAM, 80));
-      listeners_.push_back(Bound(v6, SOCK_STREAM, 81));
-      listeners_.push_back(Bound(v6, SOCK_DGRAM, 80));
+      for (const ProbePort& port : serve) {
+        listeners_.push_back(Bound(v6, port));
+        is_udp_.push_back(port.protocol == "UDP");
+      }
     });
-    is_udp_.insert(is_udp_.end(), {false, false, true});
   }
   stop_ = test::UniqueFd(eventfd(0, EFD_CLOEXEC));
   server_ = std::thread([this] { Serve(); });
