@@ -95,11 +95,11 @@ void Peer::Execute(const SessionAction& action) {
                  [&](const action::SessionUp&) {
                    if (callbacks_.up) callbacks_.up(*this);
                  },
-                 [&](const action::SessionDown&) {
-                   if (callbacks_.down) callbacks_.down(*this);
+                 [&](const action::SessionDown& a) {
+                   if (callbacks_.down) callbacks_.down(*this, a);
                  },
                  [&](const action::ApplyUpdate& a) {
-                   if (callbacks_.update) callbacks_.update(*this, a.update);
+                   if (callbacks_.update) callbacks_.update(*this, a.update, a.end_of_rib);
                  },
                  [&](const action::RouteRefreshRequested& a) {
                    if (callbacks_.route_refresh) callbacks_.route_refresh(*this, a.family);
@@ -154,6 +154,12 @@ void Peer::Connect() {
 void Peer::Accept(tcp::socket socket) {
   auto connection = std::make_shared<Connection>(io_, false, live_connections_);
   connection->socket = std::move(socket);
+  if (fsm_.state() == SessionState::kIdle && fsm_.started()) {
+    // Waiting out the backoff after a failure: restart now and take the connection (RFC 4271
+    // 8.1.1, automatic start with passive TCP establishment). Refusing it instead lets two
+    // backing-off speakers miss each other for ever longer.
+    Dispatch(event::Start{});
+  }
   const SessionState state = fsm_.state();
   if (state == SessionState::kConnect || state == SessionState::kActive) {
     if (connection_) CloseAfterWrite(connection_);  // drop our own connect attempt
@@ -297,6 +303,7 @@ void Peer::OnConnectionLost(const ConnectionPtr& connection, const std::string& 
 
 void Peer::Write(const ConnectionPtr& connection, std::vector<uint8_t> bytes) {
   if (connection->closing) return;
+  if (connection == connection_) ++messages_sent_;
   connection->queue.push_back(std::move(bytes));
   Flush(connection);
 }

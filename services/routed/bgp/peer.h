@@ -5,7 +5,9 @@
 // listener hands incoming connections to Accept(). A connection arriving while another one
 // is in OpenSent/OpenConfirm is kept as a candidate until its OPEN names the peer's BGP
 // identifier, then RFC 4271 6.8 picks the survivor and the loser gets Cease / Connection
-// Collision Resolution.
+// Collision Resolution. A connection arriving while the FSM sits in Idle waiting out its
+// connect-retry backoff restarts the FSM and is taken (RFC 4271 8.1.1 event 5), so two
+// backing-off speakers cannot keep refusing each other.
 //
 // Threading: every method must be called on the io_context's (single) thread, and the
 // callbacks run there. The owner keeps the Peer alive until the io_context has stopped.
@@ -23,6 +25,7 @@
 #include <optional>
 #include <string>
 
+#include "services/routed/bgp/prefix_range.h"
 #include "services/routed/bgp/session_fsm.h"
 
 namespace kr::bgp {
@@ -39,14 +42,21 @@ struct PeerConfig {
   // Next hop for the family the session's own addresses do not cover (IPv6 routes on an
   // IPv4 session and vice versa).
   std::optional<IpAddress> other_family_next_hop;
+  // RFC 4456: this iBGP peer is a client of ours (we reflect routes to and from it).
+  bool route_reflector_client = false;
+  // Export policy: our AS is prepended this many extra times towards this (eBGP) peer.
+  uint8_t as_path_prepend = 0;
+  // Import policy: routes from this peer for prefixes matching any range are dropped.
+  std::vector<PrefixRange> import_reject;
 };
 
 class Peer {
  public:
   struct Callbacks {
-    std::function<void(Peer&)> up;    // Established; negotiated() and local_address() valid
-    std::function<void(Peer&)> down;  // left Established
-    std::function<void(Peer&, const UpdateMessage&)> update;
+    std::function<void(Peer&)> up;  // Established; negotiated() and local_address() valid
+    std::function<void(Peer&, const action::SessionDown&)> down;  // left Established
+    // end_of_rib: the message was that family's End-of-RIB marker.
+    std::function<void(Peer&, const UpdateMessage&, std::optional<AfiSafi> end_of_rib)> update;
     std::function<void(Peer&, AfiSafi)> route_refresh;
   };
 
@@ -68,6 +78,7 @@ class Peer {
   const std::string& last_error() const { return fsm_.last_error(); }
   std::optional<IpAddress> local_address() const { return local_address_; }
   uint64_t messages_received() const { return messages_received_; }
+  uint64_t messages_sent() const { return messages_sent_; }
   // Connections not yet closed and released (a closing one still flushing its NOTIFICATION
   // counts), so the owner can let the last messages out before stopping the io_context.
   size_t live_connections() const { return *live_connections_; }
@@ -100,6 +111,7 @@ class Peer {
   uint64_t timer_generation_[3] = {0, 0, 0};
   std::optional<IpAddress> local_address_;
   uint64_t messages_received_ = 0;
+  uint64_t messages_sent_ = 0;  // on the session's connection, not on collision candidates
   // Shared with every Connection, which may outlive the Peer inside pending handlers.
   std::shared_ptr<size_t> live_connections_ = std::make_shared<size_t>(0);
 };

@@ -60,6 +60,10 @@ bool Rib::Better(const RibRoute& a, const RibRoute& b) const {
   };
   if (pa != nullptr && pb != nullptr) {
     if (id_of(a, pa) != id_of(b, pb)) return id_of(a, pa) < id_of(b, pb);
+    // RFC 4456 9: the shorter CLUSTER_LIST, before the peer address.
+    if (a.attributes.cluster_list.size() != b.attributes.cluster_list.size()) {
+      return a.attributes.cluster_list.size() < b.attributes.cluster_list.size();
+    }
     if (pa->address != pb->address) return pa->address < pb->address;
   }
   return a.from < b.from;
@@ -67,21 +71,50 @@ bool Rib::Better(const RibRoute& a, const RibRoute& b) const {
 
 std::vector<OutgoingRoute> Rib::PeerUp(const RibPeer& peer) {
   peers_[peer.id] = peer;
+  up_.insert(peer.id);
   adj_out_[peer.id].clear();
   std::vector<OutgoingRoute> out;
   for (const auto& [prefix, from] : best_) ExportTo(peers_[peer.id], prefix, out);
   return out;
 }
 
-std::vector<OutgoingRoute> Rib::PeerDown(PeerId peer) {
+std::vector<OutgoingRoute> Rib::PeerDown(PeerId peer, bool keep_stale) {
   std::vector<OutgoingRoute> out;
-  peers_.erase(peer);
+  up_.erase(peer);
   adj_out_.erase(peer);
-  std::vector<IpPrefix> affected;
+  std::set<IpPrefix> affected;
   for (const auto& [prefix, routes] : candidates_) {
-    if (routes.count(peer) != 0) affected.push_back(prefix);
+    if (routes.count(peer) != 0) affected.insert(prefix);
   }
+  if (keep_stale && peers_.count(peer) != 0 && !affected.empty()) {
+    // The routes stay in the Loc-RIB and with the peers they were sent to.
+    stale_[peer] = std::move(affected);
+    return out;
+  }
+  peers_.erase(peer);
+  stale_.erase(peer);
   for (const IpPrefix& prefix : affected) SetCandidate(peer, prefix, std::nullopt, out);
+  return out;
+}
+
+std::vector<OutgoingRoute> Rib::EndOfRib(PeerId peer, AfiSafi family) {
+  return FlushStale(peer, family);
+}
+
+std::vector<OutgoingRoute> Rib::FlushStale(PeerId peer, std::optional<AfiSafi> family) {
+  std::vector<OutgoingRoute> out;
+  auto it = stale_.find(peer);
+  if (it == stale_.end()) return out;
+  std::vector<IpPrefix> flush;
+  for (const IpPrefix& prefix : it->second) {
+    if (!family || UnicastOf(prefix.family()) == *family) flush.push_back(prefix);
+  }
+  for (const IpPrefix& prefix : flush) SetCandidate(peer, prefix, std::nullopt, out);
+  // SetCandidate unmarked them; a peer that is gone and has nothing left is forgotten.
+  if (auto left = stale_.find(peer); left != stale_.end() && left->second.empty()) {
+    stale_.erase(left);
+    if (!IsUp(peer)) peers_.erase(peer);
+  }
   return out;
 }
 
@@ -89,14 +122,17 @@ bool Rib::Rejected(const RibPeer& peer, const PathAttributes& attributes) const 
   // Loop detection: our AS in the path (eBGP), or our own route reflected back (iBGP).
   if (attributes.as_path && attributes.as_path->Contains(local_as_)) return true;
   if (attributes.originator_id && attributes.originator_id->v4() == router_id_) return true;
-  (void)peer;
+  if (peer.ibgp && std::find(attributes.cluster_list.begin(), attributes.cluster_list.end(),
+                             cluster_id_) != attributes.cluster_list.end()) {
+    return true;
+  }
   return false;
 }
 
 std::vector<OutgoingRoute> Rib::Apply(PeerId peer_id, const UpdateMessage& update) {
   std::vector<OutgoingRoute> out;
   auto peer = peers_.find(peer_id);
-  if (peer == peers_.end()) return out;
+  if (peer == peers_.end() || !IsUp(peer_id)) return out;
   for (const IpPrefix& prefix : update.withdrawn) SetCandidate(peer_id, prefix, std::nullopt, out);
   if (update.mp_unreach) {
     for (const IpPrefix& prefix : update.mp_unreach->withdrawn) {
@@ -105,7 +141,9 @@ std::vector<OutgoingRoute> Rib::Apply(PeerId peer_id, const UpdateMessage& updat
   }
   const bool rejected = Rejected(peer->second, update.attributes);
   auto add = [&](const IpPrefix& prefix, const IpAddress& next_hop) {
-    if (rejected) {
+    const auto& reject = peer->second.import_reject;
+    if (rejected || std::any_of(reject.begin(), reject.end(),
+                                [&](const PrefixRange& r) { return r.Matches(prefix); })) {
       SetCandidate(peer_id, prefix, std::nullopt, out);
       return;
     }
@@ -144,6 +182,9 @@ std::vector<OutgoingRoute> Rib::WithdrawLocal(const IpPrefix& prefix) {
 
 void Rib::SetCandidate(PeerId peer, const IpPrefix& prefix, std::optional<RibRoute> route,
                        std::vector<OutgoingRoute>& out) {
+  if (auto stale = stale_.find(peer); stale != stale_.end()) stale->second.erase(prefix);
+  std::optional<PeerId> best_before;
+  if (auto it = best_.find(prefix); it != best_.end()) best_before = it->second;
   if (route) {
     candidates_[prefix][peer] = std::move(*route);
   } else {
@@ -152,6 +193,9 @@ void Rib::SetCandidate(PeerId peer, const IpPrefix& prefix, std::optional<RibRou
     if (it->second.empty()) candidates_.erase(it);
   }
   Reselect(prefix, out);
+  std::optional<PeerId> best_after;
+  if (auto it = best_.find(prefix); it != best_.end()) best_after = it->second;
+  if (best_before != best_after || best_after == peer) ++generation_;
 }
 
 void Rib::Reselect(const IpPrefix& prefix, std::vector<OutgoingRoute>& out) {
@@ -166,7 +210,9 @@ void Rib::Reselect(const IpPrefix& prefix, std::vector<OutgoingRoute>& out) {
     best_[prefix] = best->from;
   }
   // Attributes of the same best route may have changed too, so every peer is re-diffed.
-  for (const auto& [id, peer] : peers_) ExportTo(peer, prefix, out);
+  for (const auto& [id, peer] : peers_) {
+    if (IsUp(id)) ExportTo(peer, prefix, out);
+  }
 }
 
 const RibRoute* Rib::Best(const IpPrefix& prefix) const {
@@ -183,7 +229,15 @@ std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const RibRoute& 
   }
   const RibPeer* source = nullptr;
   if (auto it = peers_.find(best.from); it != peers_.end()) source = &it->second;
-  if (source != nullptr && source->ibgp && peer.ibgp) return std::nullopt;  // no RR yet
+  // RFC 4456 6: iBGP to iBGP only by reflection, and never from a non-client to a non-client.
+  const bool reflect = source != nullptr && source->ibgp && peer.ibgp;
+  if (reflect && !source->route_reflector_client && !peer.route_reflector_client) {
+    return std::nullopt;
+  }
+  const uint32_t originator = best.attributes.originator_id ? best.attributes.originator_id->v4()
+                              : source != nullptr           ? source->router_id
+                                                            : router_id_;
+  if (reflect && originator == peer.router_id) return std::nullopt;  // its own route
   if (HasCommunity(best.attributes, community::kNoAdvertise)) return std::nullopt;
   if (!peer.ibgp && HasCommunity(best.attributes, community::kNoExport)) return std::nullopt;
 
@@ -193,7 +247,7 @@ std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const RibRoute& 
   PathAttributes& a = sent.attributes;
   if (!peer.ibgp) {
     if (!a.as_path) a.as_path = AsPath{};
-    a.as_path->Prepend(local_as_);
+    a.as_path->Prepend(local_as_, 1 + size_t{peer.as_path_prepend});
     a.local_pref.reset();
     if (best.from != kLocalPeer) a.med.reset();  // MED is not passed on to a third AS
     a.originator_id.reset();
@@ -202,6 +256,10 @@ std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const RibRoute& 
     sent.next_hop = *self;
   } else {
     if (!a.local_pref) a.local_pref = kDefaultLocalPref;
+    if (reflect) {
+      a.originator_id = IpAddress::V4(originator);
+      a.cluster_list.insert(a.cluster_list.begin(), cluster_id_);
+    }
     if (best.from == kLocalPeer || peer.next_hop_self_ibgp) {
       if (!self) return std::nullopt;
       sent.next_hop = *self;
@@ -246,7 +304,30 @@ std::vector<RibRoute> Rib::AdjRibIn(PeerId peer) const {
 }
 
 size_t Rib::received_count(PeerId peer) const {
-  return AdjRibIn(peer).size();
+  size_t count = 0;
+  for (const auto& [prefix, by_peer] : candidates_) count += by_peer.count(peer);
+  return count;
+}
+
+size_t Rib::advertised_count(PeerId peer) const {
+  auto it = adj_out_.find(peer);
+  return it == adj_out_.end() ? 0 : it->second.size();
+}
+
+size_t Rib::stale_count(PeerId peer) const {
+  auto it = stale_.find(peer);
+  return it == stale_.end() ? 0 : it->second.size();
+}
+
+bool Rib::IsStale(PeerId peer, const IpPrefix& prefix) const {
+  auto it = stale_.find(peer);
+  return it != stale_.end() && it->second.count(prefix) != 0;
+}
+
+size_t Rib::accepted_count(PeerId peer) const {
+  size_t count = 0;
+  for (const auto& [prefix, from] : best_) count += from == peer ? 1 : 0;
+  return count;
 }
 
 std::vector<OutgoingRoute> Rib::AdjRibOut(PeerId peer) const {

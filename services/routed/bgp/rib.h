@@ -1,21 +1,30 @@
-// A minimal BGP RIB: Adj-RIB-In per peer, the Loc-RIB chosen by the RFC 4271 9.1 decision
-// process, and Adj-RIB-Out per peer with the export rules (next-hop self and AS prepend
-// towards eBGP, LOCAL_PREF towards iBGP, no iBGP-learned route to another iBGP peer, the
-// well-known NO_EXPORT / NO_ADVERTISE communities).
+// A BGP RIB: Adj-RIB-In per peer, the Loc-RIB chosen by the RFC 4271 9.1 decision process,
+// and Adj-RIB-Out per peer with the export rules (next-hop self and AS prepend towards eBGP,
+// LOCAL_PREF towards iBGP, the well-known NO_EXPORT / NO_ADVERTISE communities).
+//
+// iBGP: a route learned from an iBGP peer goes to another iBGP peer only by route reflection
+// (RFC 4456): from a client to everyone, from a non-client to clients only, with
+// ORIGINATOR_ID and CLUSTER_LIST set on the way; routes carrying our router id as
+// ORIGINATOR_ID or our cluster id in CLUSTER_LIST are dropped on import.
+// Per-peer policy: import reject prefix ranges, and extra prepends of our AS on export.
+// Graceful restart (RFC 4724) helper: PeerDown(keep_stale) keeps a peer's routes, marked
+// stale, until the peer re-sends them (no longer stale), EndOfRib() flushes the stale rest
+// of a family, or FlushStale() gives up on them (the owner runs the restart timer).
 //
 // Every mutation returns the routes to send (OutgoingRoute: announce with attributes, or
 // withdraw), already diffed against what each peer was sent, so the caller only encodes and
 // writes them. Pure: no I/O, no clock; not thread-safe (the speaker's io thread owns it).
-// Route reflection (RFC 4456) and graceful-restart stale marking are not here yet.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "services/routed/bgp/afi_safi.h"
 #include "services/routed/bgp/path_attributes.h"
+#include "services/routed/bgp/prefix_range.h"
 #include "services/routed/bgp/update_message.h"
 
 namespace kr::bgp {
@@ -33,7 +42,10 @@ struct RibPeer {
   // Our addresses on the session: the next hop we put in routes for that family.
   std::optional<IpAddress> local_v4;
   std::optional<IpAddress> local_v6;
-  bool next_hop_self_ibgp = false;  // also rewrite the next hop of eBGP routes sent to iBGP
+  bool next_hop_self_ibgp = false;      // also rewrite the next hop of eBGP routes sent to iBGP
+  bool route_reflector_client = false;  // RFC 4456 client (iBGP only)
+  uint8_t as_path_prepend = 0;          // extra copies of our AS towards this eBGP peer
+  std::vector<PrefixRange> import_reject;
 };
 
 struct RibRoute {
@@ -52,12 +64,20 @@ struct OutgoingRoute {
 
 class Rib {
  public:
-  Rib(uint32_t local_as, uint32_t router_id) : local_as_(local_as), router_id_(router_id) {}
+  // `cluster_id` (RFC 4456, host order) defaults to the router id.
+  Rib(uint32_t local_as, uint32_t router_id, std::optional<uint32_t> cluster_id = std::nullopt)
+      : local_as_(local_as), router_id_(router_id), cluster_id_(cluster_id.value_or(router_id)) {}
 
-  // A session came up: returns the full table for it.
+  // A session came up: returns the full table for it. Stale routes it left stay stale.
   std::vector<OutgoingRoute> PeerUp(const RibPeer& peer);
-  // A session went down: its routes are withdrawn everywhere.
-  std::vector<OutgoingRoute> PeerDown(PeerId peer);
+  // A session went down: its routes are withdrawn everywhere, or with `keep_stale` (graceful
+  // restart helper) kept and marked stale.
+  std::vector<OutgoingRoute> PeerDown(PeerId peer, bool keep_stale = false);
+  // The peer's End-of-RIB for `family`: its routes of that family still stale are withdrawn.
+  std::vector<OutgoingRoute> EndOfRib(PeerId peer, AfiSafi family);
+  // Withdraws the peer's stale routes of `family` (nullopt: all families), e.g. when its
+  // restart time ran out or it came back without preserving forwarding state.
+  std::vector<OutgoingRoute> FlushStale(PeerId peer, std::optional<AfiSafi> family = std::nullopt);
   // An UPDATE received from an up peer (withdrawals, NLRI, MP_REACH and MP_UNREACH).
   std::vector<OutgoingRoute> Apply(PeerId peer, const UpdateMessage& update);
 
@@ -71,6 +91,14 @@ class Rib {
   std::vector<RibRoute> AdjRibIn(PeerId peer) const;
   std::vector<OutgoingRoute> AdjRibOut(PeerId peer) const;
   size_t received_count(PeerId peer) const;
+  size_t advertised_count(PeerId peer) const;  // in its Adj-RIB-Out
+  // Prefixes whose Loc-RIB best route came from `peer`.
+  size_t accepted_count(PeerId peer) const;
+  size_t stale_count(PeerId peer) const;
+  bool IsStale(PeerId peer, const IpPrefix& prefix) const;
+  // Bumped whenever a Loc-RIB entry appears, disappears or changes (its best route or that
+  // route's attributes), so an owner can tell cheaply whether to look again.
+  uint64_t generation() const { return generation_; }
 
   // RFC 4271 9.1.2.2: whether `a` is preferred over `b`. Routes from unknown peers (gone)
   // never win.
@@ -88,13 +116,19 @@ class Rib {
   void ExportTo(const RibPeer& peer, const IpPrefix& prefix, std::vector<OutgoingRoute>& out);
   std::optional<Sent> ExportPolicy(const RibPeer& peer, const RibRoute& best) const;
   bool Rejected(const RibPeer& peer, const PathAttributes& attributes) const;
+  bool IsUp(PeerId peer) const { return up_.count(peer) != 0; }
 
   uint32_t local_as_;
   uint32_t router_id_;
-  std::map<PeerId, RibPeer> peers_;                            // up sessions only
+  uint32_t cluster_id_;
+  // Up sessions, and down ones whose stale routes are kept (graceful restart).
+  std::map<PeerId, RibPeer> peers_;
+  std::set<PeerId> up_;
+  std::map<PeerId, std::set<IpPrefix>> stale_;
   std::map<IpPrefix, std::map<PeerId, RibRoute>> candidates_;  // Adj-RIBs-In, by prefix
   std::map<IpPrefix, PeerId> best_;                            // Loc-RIB
   std::map<PeerId, std::map<IpPrefix, Sent>> adj_out_;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace kr::bgp

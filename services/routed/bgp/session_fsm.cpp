@@ -42,10 +42,16 @@ OpenMessage SessionFsm::LocalOpen() const {
   caps.multiprotocol = config_.families;
   caps.route_refresh = config_.route_refresh;
   if (config_.graceful_restart) {
-    caps.graceful_restart = GracefulRestartCapability{.restarting = false,
-                                                      .notification = false,
-                                                      .restart_time = config_.graceful_restart_time,
-                                                      .families = {}};
+    GracefulRestartCapability gr{.restarting = restarting_,
+                                 .notification = false,
+                                 .restart_time = config_.graceful_restart_time,
+                                 .families = {}};
+    for (const AfiSafi& family : config_.families) {
+      const auto& preserved = config_.forwarding_preserved;
+      gr.families.push_back(
+          {family, std::find(preserved.begin(), preserved.end(), family) != preserved.end()});
+    }
+    caps.graceful_restart = std::move(gr);
   }
   return MakeOpen(config_.local_as, config_.hold_time, config_.router_id, std::move(caps));
 }
@@ -95,7 +101,9 @@ void SessionFsm::OnStop(Actions& out) {
   if (connected) {
     out.push_back(action::Send{NotificationMessage{err::kCease, err::kAdministrativeShutdown, {}}});
   }
-  if (state_ == SessionState::kEstablished) out.push_back(action::SessionDown{"stopped"});
+  if (state_ == SessionState::kEstablished) {
+    out.push_back(action::SessionDown{"stopped", true});
+  }
   out.push_back(action::Disconnect{});
   StopAllTimers(out);
   state_ = SessionState::kIdle;
@@ -173,7 +181,7 @@ void SessionFsm::OnReceived(const DecodedMessage& decoded, Actions& out) {
   }
   const Message& message = decoded.message;
   if (const auto* notification = std::get_if<NotificationMessage>(&message)) {
-    Fail(std::nullopt, "received " + Describe(*notification), out);
+    Fail(std::nullopt, "received " + Describe(*notification), out, true);
     return;
   }
   const uint8_t unexpected = state_ == SessionState::kOpenSent      ? kUnexpectedInOpenSent
@@ -199,6 +207,7 @@ void SessionFsm::OnReceived(const DecodedMessage& decoded, Actions& out) {
       state_ = SessionState::kEstablished;
       retry_delay_ = 0;  // the next failure starts the backoff afresh
       last_error_.clear();
+      restarting_ = false;
       out.push_back(action::SessionUp{negotiated_});
     }
     return;
@@ -255,9 +264,12 @@ void SessionFsm::OnOpen(const OpenMessage& open, Actions& out) {
 }
 
 void SessionFsm::Fail(std::optional<NotificationMessage> notification, std::string reason,
-                      Actions& out) {
+                      Actions& out, bool notification_received) {
+  const bool notified = notification_received || notification.has_value();
   if (notification) out.push_back(action::Send{std::move(*notification)});
-  if (state_ == SessionState::kEstablished) out.push_back(action::SessionDown{reason});
+  if (state_ == SessionState::kEstablished) {
+    out.push_back(action::SessionDown{reason, notified});
+  }
   out.push_back(action::Disconnect{});
   StopAllTimers(out);
   last_error_ = std::move(reason);

@@ -46,10 +46,13 @@ struct SessionConfig {
   bool passive = false;     // never connect, only accept
   std::vector<AfiSafi> families = {kIpv4Unicast};
   bool route_refresh = true;
-  // Advertised as helper only (restart_time, no families preserved) until the RIB keeps
-  // stale routes through a restart.
+  // RFC 4724: advertised with restart_time and every session family; the F bit for the
+  // families in forwarding_preserved, and the R bit until the first session is Established
+  // when `restarted` (the speaker came back after a restart).
   bool graceful_restart = true;
   uint16_t graceful_restart_time = 120;
+  bool restarted = false;
+  std::vector<AfiSafi> forwarding_preserved;
   uint32_t connect_retry_seconds = 5;        // first delay; RFC 4271 suggests 120
   uint32_t connect_retry_max_seconds = 120;  // ceiling of the backoff
   uint32_t open_hold_seconds = 240;          // hold timer while waiting for the OPEN
@@ -109,6 +112,9 @@ struct SessionUp {
 };
 struct SessionDown {  // only after SessionUp
   std::string reason;
+  // A NOTIFICATION was sent or received (or the session was stopped): a graceful-restart
+  // helper keeps the peer's routes only when the transport just broke (RFC 4724 4.2).
+  bool notification = false;
 };
 struct ApplyUpdate {
   UpdateMessage update;
@@ -136,6 +142,8 @@ class SessionFsm {
   const NegotiatedSession& negotiated() const { return negotiated_; }
   uint32_t connect_retry_delay() const { return retry_delay_; }
   const std::string& last_error() const { return last_error_; }
+  // Start seen and no Stop since (Idle then only waits to restart).
+  bool started() const { return started_; }
 
   // The OPEN this FSM sends (also sent by the owner on a colliding connection).
   OpenMessage LocalOpen() const;
@@ -150,13 +158,16 @@ class SessionFsm {
   void OnReceived(const DecodedMessage& message, Actions& out);
   void OnOpen(const OpenMessage& open, Actions& out);
   // Sends `notification` (when connected), closes, goes to Idle and schedules a restart.
-  void Fail(std::optional<NotificationMessage> notification, std::string reason, Actions& out);
+  // `notification_received`: the peer ended the session with one.
+  void Fail(std::optional<NotificationMessage> notification, std::string reason, Actions& out,
+            bool notification_received = false);
   void StopAllTimers(Actions& out);
   void ScheduleRestart(Actions& out);
 
   SessionConfig config_;
   SessionState state_ = SessionState::kIdle;
-  bool started_ = false;  // Start seen, no Stop since: Idle restarts on ConnectRetry
+  bool started_ = false;                 // Start seen, no Stop since: Idle restarts on ConnectRetry
+  bool restarting_ = config_.restarted;  // R bit in our OPEN
   uint32_t retry_delay_ = 0;
   NegotiatedSession negotiated_;
   std::string last_error_;

@@ -236,5 +236,50 @@ TEST_CASE("bgp fsm: after an Established session fails the backoff starts from t
   CHECK(FindTimer(a, TimerKind::kConnectRetry)->seconds == Config().connect_retry_seconds);
 }
 
+TEST_CASE("bgp fsm: graceful restart capability carries R only after a restart, F per family",
+          "[bgp]") {
+  SessionConfig config = Config();
+  config.graceful_restart_time = 90;
+  config.restarted = true;
+  config.forwarding_preserved = {kIpv4Unicast};
+  SessionFsm fsm(config);
+  const auto gr = fsm.LocalOpen().capabilities.graceful_restart;
+  REQUIRE(gr);
+  CHECK(gr->restarting);
+  CHECK(gr->restart_time == 90);
+  REQUIRE(gr->families.size() == 2);
+  CHECK(gr->families[0] == GracefulRestartFamily{kIpv4Unicast, true});
+  CHECK(gr->families[1] == GracefulRestartFamily{kIpv6Unicast, false});
+
+  fsm.Handle(event::Start{});
+  fsm.Handle(event::TcpEstablished{});
+  fsm.Handle(Recv(PeerOpen()));
+  fsm.Handle(Recv(KeepaliveMessage{}));
+  REQUIRE(fsm.state() == SessionState::kEstablished);
+  CHECK_FALSE(fsm.LocalOpen().capabilities.graceful_restart->restarting);
+}
+
+TEST_CASE("bgp fsm: SessionDown says whether a NOTIFICATION ended the session", "[bgp]") {
+  SessionFsm broken = Established();
+  auto a = broken.Handle(event::TcpFailed{"connection reset"});
+  REQUIRE(Find<action::SessionDown>(a) != nullptr);
+  CHECK_FALSE(Find<action::SessionDown>(a)->notification);
+
+  SessionFsm notified = Established();
+  a = notified.Handle(Recv(NotificationMessage{err::kCease, err::kAdministrativeReset, {}}));
+  REQUIRE(Find<action::SessionDown>(a) != nullptr);
+  CHECK(Find<action::SessionDown>(a)->notification);
+
+  SessionFsm expired = Established();
+  a = expired.Handle(event::TimerExpired{TimerKind::kHold});
+  REQUIRE(Find<action::SessionDown>(a) != nullptr);
+  CHECK(Find<action::SessionDown>(a)->notification);
+
+  SessionFsm stopped = Established();
+  a = stopped.Handle(event::Stop{});
+  REQUIRE(Find<action::SessionDown>(a) != nullptr);
+  CHECK(Find<action::SessionDown>(a)->notification);
+}
+
 }  // namespace
 }  // namespace kr::bgp

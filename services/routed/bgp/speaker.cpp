@@ -3,6 +3,7 @@
 #include <future>
 
 #include "services/routed/bgp/socket_options.h"
+#include "services/routed/bgp/update_packer.h"
 
 namespace kr::bgp {
 namespace asio = boost::asio;
@@ -25,38 +26,13 @@ asio::ip::address ToAsio(const IpAddress& address) {
   return asio::ip::address_v6(bytes);
 }
 
-// Groups routes for one peer into UPDATEs: withdrawals per family in one message each,
-// announcements one message per prefix (simple; attribute sharing can come later).
-std::vector<UpdateMessage> ToUpdates(const std::vector<const OutgoingRoute*>& routes) {
-  std::vector<UpdateMessage> updates;
-  UpdateMessage withdraw_v4;
-  MpUnreachNlri withdraw_v6{kIpv6Unicast, {}};
-  for (const OutgoingRoute* r : routes) {
-    if (!r->attributes) {
-      if (r->prefix.family() == IpFamily::kIpv4) {
-        withdraw_v4.withdrawn.push_back(r->prefix);
-      } else {
-        withdraw_v6.withdrawn.push_back(r->prefix);
-      }
-      continue;
-    }
-    UpdateMessage u;
-    u.attributes = *r->attributes;
-    if (r->prefix.family() == IpFamily::kIpv4) {
-      u.nlri.push_back(r->prefix);
-    } else {
-      u.attributes.next_hop.reset();
-      u.mp_reach = MpReachNlri{kIpv6Unicast, r->next_hop, std::nullopt, {r->prefix}};
-    }
-    updates.push_back(std::move(u));
-  }
-  if (!withdraw_v4.withdrawn.empty()) updates.push_back(std::move(withdraw_v4));
-  if (!withdraw_v6.withdrawn.empty()) {
-    UpdateMessage u;
-    u.mp_unreach = std::move(withdraw_v6);
-    updates.push_back(std::move(u));
-  }
-  return updates;
+std::vector<std::string> CapabilityNames(const NegotiatedSession& n, bool graceful_restart) {
+  std::vector<std::string> names;
+  for (const AfiSafi& family : n.families) names.push_back(family.ToString());
+  if (n.route_refresh) names.push_back("route-refresh");
+  if (n.codec.four_octet_as) names.push_back("4-octet-as");
+  if (graceful_restart && n.peer_graceful_restart) names.push_back("graceful-restart");
+  return names;
 }
 
 }  // namespace
@@ -65,43 +41,22 @@ Speaker::Speaker(SpeakerConfig config)
     : config_(std::move(config)),
       acceptor_(io_),
       drain_timer_(io_),
-      rib_(config_.local_as, config_.router_id) {}
+      reap_timer_(io_),
+      rib_(config_.local_as, config_.router_id, config_.cluster_id) {}
 
 Expected<std::unique_ptr<Speaker>> Speaker::Create(SpeakerConfig config) {
   std::unique_ptr<Speaker> speaker(new Speaker(std::move(config)));
   if (speaker->config_.listen_address) {
     if (Status s = speaker->Listen(); !s) return s.error();
   }
-  for (size_t i = 0; i < speaker->config_.peers.size(); ++i) {
-    const PeerConfig& pc = speaker->config_.peers[i];
-    SessionConfig session;
-    session.local_as = speaker->config_.local_as;
-    session.router_id = speaker->config_.router_id;
-    session.peer_as = pc.peer_as;
-    session.hold_time = speaker->config_.hold_time;
-    session.passive = pc.passive;
-    session.families = pc.families;
-    session.connect_retry_seconds = speaker->config_.connect_retry_seconds;
-    Speaker* self = speaker.get();
-    Peer::Callbacks callbacks{
-        .up = [self, i](Peer&) { self->OnUp(i); },
-        .down = [self, i](Peer&) { self->OnDown(i); },
-        .update = [self, i](Peer&, const UpdateMessage& u) { self->OnUpdate(i, u); },
-        .route_refresh =
-            [self, i](Peer&, AfiSafi) {
-              // Resend what this peer was sent (its Adj-RIB-Out).
-              std::vector<const OutgoingRoute*> routes;
-              auto sent = self->rib_.AdjRibOut(static_cast<PeerId>(i + 1));
-              for (const auto& r : sent) routes.push_back(&r);
-              for (const auto& u : ToUpdates(routes)) self->peers_[i]->Send(u);
-            },
-    };
-    speaker->peers_.push_back(
-        std::make_unique<Peer>(speaker->io_, pc, std::move(session), std::move(callbacks)));
+  for (const IpPrefix& prefix : speaker->config_.originate) speaker->rib_.Originate(prefix);
+  speaker->loc_rib_generation_.store(speaker->rib_.generation());
+  speaker->notified_generation_ = speaker->rib_.generation();
+  std::vector<PeerConfig> peers = std::move(speaker->config_.peers);
+  speaker->config_.peers.clear();
+  for (PeerConfig& pc : peers) {
+    if (Status s = speaker->StartPeer(std::move(pc)); !s) return s.error();
   }
-  asio::post(speaker->io_, [self = speaker.get()] {
-    for (auto& peer : self->peers_) peer->Start();
-  });
   speaker->thread_ = std::thread([self = speaker.get()] {
     auto guard = asio::make_work_guard(self->io_);
     self->io_.run();
@@ -112,7 +67,11 @@ Expected<std::unique_ptr<Speaker>> Speaker::Create(SpeakerConfig config) {
 Speaker::~Speaker() {
   if (thread_.joinable()) {
     asio::post(io_, [this] {
-      for (auto& peer : peers_) peer->Stop();
+      for (auto& [id, slot] : peers_) {
+        slot.peer->Stop();
+        if (slot.stale_timer) slot.stale_timer->cancel();
+      }
+      reap_timer_.cancel();
       boost::system::error_code ec;
       acceptor_.close(ec);
       // The Cease NOTIFICATIONs are queued; give them a moment to leave.
@@ -153,12 +112,13 @@ void Speaker::AcceptNext() {
       boost::system::error_code ep_ec;
       const IpAddress remote = FromAsio(socket.remote_endpoint(ep_ec).address());
       bool taken = false;
-      for (auto& peer : peers_) {
-        if (!ep_ec && peer->config().address == remote) {
-          if (peer->config().ttl) {
-            (void)SetOutgoingTtl(socket.native_handle(), remote.family(), *peer->config().ttl);
+      for (auto& [id, slot] : peers_) {
+        Peer& peer = *slot.peer;
+        if (!ep_ec && peer.config().address == remote) {
+          if (peer.config().ttl) {
+            (void)SetOutgoingTtl(socket.native_handle(), remote.family(), *peer.config().ttl);
           }
-          peer->Accept(std::move(socket));
+          peer.Accept(std::move(socket));
           taken = true;
           break;
         }
@@ -169,46 +129,210 @@ void Speaker::AcceptNext() {
   });
 }
 
-void Speaker::OnUp(size_t index) {
-  Peer& peer = *peers_[index];
+// Runs on the io thread, or in Create() before the thread exists.
+Status Speaker::StartPeer(PeerConfig pc) {
+  for (const auto& [id, slot] : peers_) {
+    if (slot.peer->config().address == pc.address) {
+      return Error{EEXIST, "bgp neighbour " + pc.address.ToString() + " is already configured"};
+    }
+  }
+  if (acceptor_.is_open() && !pc.md5_password.empty() &&
+      pc.address.family() == config_.listen_address->family()) {
+    if (Status s = SetTcpMd5Key(acceptor_.native_handle(), pc.address, pc.md5_password); !s) {
+      return s;
+    }
+  }
+  SessionConfig session;
+  session.local_as = config_.local_as;
+  session.router_id = config_.router_id;
+  session.peer_as = pc.peer_as;
+  session.hold_time = config_.hold_time;
+  session.passive = pc.passive;
+  session.families = pc.families;
+  session.connect_retry_seconds = config_.connect_retry_seconds;
+  session.graceful_restart = config_.graceful_restart;
+  session.graceful_restart_time = config_.graceful_restart_time;
+  session.restarted = config_.restarted;
+  session.forwarding_preserved = config_.forwarding_preserved;
+  const PeerId id = next_peer_id_++;
+  Peer::Callbacks callbacks{
+      .up = [this, id](Peer&) { OnUp(id); },
+      .down = [this, id](Peer&, const action::SessionDown& down) { OnDown(id, down); },
+      .update = [this, id](Peer&, const UpdateMessage& u,
+                           std::optional<AfiSafi> end_of_rib) { OnUpdate(id, u, end_of_rib); },
+      .route_refresh =
+          [this, id](Peer& peer, AfiSafi) {
+            // Resend what this peer was sent (its Adj-RIB-Out).
+            std::vector<const OutgoingRoute*> routes;
+            auto sent = rib_.AdjRibOut(id);
+            for (const auto& r : sent) routes.push_back(&r);
+            for (const auto& u : PackUpdates(routes, peer.negotiated().codec)) peer.Send(u);
+          },
+  };
+  PeerSlot slot;
+  slot.peer = std::make_unique<Peer>(io_, std::move(pc), std::move(session), std::move(callbacks));
+  Peer* peer = slot.peer.get();
+  peers_.emplace(id, std::move(slot));
+  asio::post(io_, [this, id, peer] {
+    // Still configured (not removed in between)?
+    if (auto it = peers_.find(id); it != peers_.end() && it->second.peer.get() == peer) {
+      peer->Start();
+    }
+  });
+  return Status::Ok();
+}
+
+Status Speaker::AddPeer(PeerConfig peer) {
+  return Query([&] { return StartPeer(std::move(peer)); });
+}
+
+Status Speaker::RemovePeer(const IpAddress& address) {
+  return Query([&]() -> Status {
+    for (auto it = peers_.begin(); it != peers_.end(); ++it) {
+      if (it->second.peer->config().address != address) continue;
+      const PeerId id = it->first;
+      Peer& peer = *it->second.peer;
+      if (acceptor_.is_open() && !peer.config().md5_password.empty() &&
+          address.family() == config_.listen_address->family()) {
+        (void)SetTcpMd5Key(acceptor_.native_handle(), address, "");
+      }
+      peer.Stop();  // Cease; its SessionDown withdrew its routes unless it kept them stale
+      if (it->second.stale_timer) it->second.stale_timer->cancel();
+      retired_.push_back(std::move(it->second.peer));
+      peers_.erase(it);
+      Commit(rib_.PeerDown(id));
+      ReapRetired();
+      return Status::Ok();
+    }
+    return Error{ENOENT, "bgp neighbour " + address.ToString() + " is not configured"};
+  });
+}
+
+void Speaker::ReapRetired() {
+  std::erase_if(retired_,
+                [](const std::unique_ptr<Peer>& p) { return p->live_connections() == 0; });
+  if (retired_.empty()) return;
+  reap_timer_.expires_after(std::chrono::milliseconds(100));
+  reap_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) ReapRetired();
+  });
+}
+
+void Speaker::OnUp(PeerId id) {
+  PeerSlot& slot = peers_.at(id);
+  Peer& peer = *slot.peer;
+  slot.established_since = std::chrono::system_clock::now();
   RibPeer rp;
-  rp.id = static_cast<PeerId>(index + 1);
+  rp.id = id;
   rp.peer_as = peer.negotiated().peer_as;
   rp.router_id = peer.negotiated().peer_router_id;
   rp.address = peer.config().address;
   rp.ibgp = rp.peer_as == config_.local_as;
   rp.families = peer.negotiated().families;
+  rp.route_reflector_client = rp.ibgp && peer.config().route_reflector_client;
+  rp.as_path_prepend = peer.config().as_path_prepend;
+  rp.import_reject = peer.config().import_reject;
   if (auto local = peer.local_address()) {
     (local->is_v4() ? rp.local_v4 : rp.local_v6) = *local;
   }
   if (auto other = peer.config().other_family_next_hop) {
     (other->is_v4() ? rp.local_v4 : rp.local_v6) = *other;
   }
-  Send(rib_.PeerUp(rp));
-}
-
-void Speaker::OnDown(size_t index) {
-  Send(rib_.PeerDown(static_cast<PeerId>(index + 1)));
-}
-
-void Speaker::OnUpdate(size_t index, const UpdateMessage& update) {
-  Send(rib_.Apply(static_cast<PeerId>(index + 1), update));
-}
-
-void Speaker::Send(const std::vector<OutgoingRoute>& routes) {
-  for (size_t i = 0; i < peers_.size(); ++i) {
-    std::vector<const OutgoingRoute*> mine;
-    for (const OutgoingRoute& r : routes) {
-      if (r.to == i + 1) mine.push_back(&r);
+  std::vector<OutgoingRoute> routes = rib_.PeerUp(rp);
+  const auto& gr = peer.negotiated().peer_graceful_restart;
+  // RFC 4724 4.2: stale routes of families the restarted peer did not preserve forwarding
+  // state for (or all of them, when it no longer does graceful restart) go at once.
+  if (rib_.stale_count(id) != 0) {
+    for (const AfiSafi& family : {kIpv4Unicast, kIpv6Unicast}) {
+      bool preserved = false;
+      if (config_.graceful_restart && gr) {
+        for (const auto& f : gr->families)
+          preserved |= f.family == family && f.forwarding_preserved;
+      }
+      if (!preserved) {
+        auto flushed = rib_.FlushStale(id, family);
+        routes.insert(routes.end(), flushed.begin(), flushed.end());
+      }
     }
-    if (mine.empty()) continue;
-    for (const UpdateMessage& u : ToUpdates(mine)) peers_[i]->Send(u);
   }
+  Commit(routes);
+  // Stale routes left wait for its End-of-RIB, but not for longer than a restart time.
+  ArmStaleTimer(id, gr && gr->restart_time > 0 ? gr->restart_time : config_.graceful_restart_time);
+  // RFC 4724: End-of-RIB after the initial table, per family.
+  for (const AfiSafi& family : peer.negotiated().families) peer.Send(MakeEndOfRib(family));
+}
+
+void Speaker::OnDown(PeerId id, const action::SessionDown& down) {
+  PeerSlot& slot = peers_.at(id);
+  slot.established_since.reset();
+  // RFC 4724 4.2: helper for a peer that announced graceful restart, when the transport broke
+  // without a NOTIFICATION; its routes stay, stale, for the restart time it announced.
+  const auto& gr = slot.peer->negotiated().peer_graceful_restart;
+  if (!config_.graceful_restart || !gr || gr->restart_time == 0 || down.notification) {
+    Commit(rib_.PeerDown(id));
+    return;
+  }
+  std::vector<OutgoingRoute> routes = rib_.PeerDown(id, /*keep_stale=*/true);
+  for (const AfiSafi& family : {kIpv4Unicast, kIpv6Unicast}) {
+    bool listed = false;
+    for (const auto& f : gr->families) listed |= f.family == family;
+    if (!listed) {
+      auto flushed = rib_.FlushStale(id, family);
+      routes.insert(routes.end(), flushed.begin(), flushed.end());
+    }
+  }
+  Commit(routes);
+  ArmStaleTimer(id, gr->restart_time);
+}
+
+void Speaker::ArmStaleTimer(PeerId id, uint16_t seconds) {
+  PeerSlot& slot = peers_.at(id);
+  if (rib_.stale_count(id) == 0) {
+    if (slot.stale_timer) slot.stale_timer->cancel();
+    return;
+  }
+  if (!slot.stale_timer) slot.stale_timer = std::make_unique<asio::steady_timer>(io_);
+  slot.stale_timer->expires_after(std::chrono::seconds(seconds));
+  slot.stale_timer->async_wait([this, id](boost::system::error_code ec) {
+    if (!ec) OnStaleTimeout(id);
+  });
+}
+
+void Speaker::OnUpdate(PeerId id, const UpdateMessage& update, std::optional<AfiSafi> end_of_rib) {
+  if (end_of_rib) {
+    Commit(rib_.EndOfRib(id, *end_of_rib));
+    return;
+  }
+  Commit(rib_.Apply(id, update));
+}
+
+void Speaker::OnStaleTimeout(PeerId id) {
+  Commit(rib_.FlushStale(id));
+}
+
+void Speaker::Commit(const std::vector<OutgoingRoute>& routes) {
+  std::map<PeerId, std::vector<const OutgoingRoute*>> by_peer;
+  for (const OutgoingRoute& r : routes) by_peer[r.to].push_back(&r);
+  for (const auto& [id, mine] : by_peer) SendTo(id, mine);
+  const uint64_t generation = rib_.generation();
+  if (generation != notified_generation_) {
+    notified_generation_ = generation;
+    loc_rib_generation_.store(generation);
+    if (config_.on_loc_rib_change) config_.on_loc_rib_change(generation);
+  }
+}
+
+void Speaker::SendTo(PeerId id, const std::vector<const OutgoingRoute*>& routes) {
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return;
+  Peer& peer = *it->second.peer;
+  for (const UpdateMessage& u : PackUpdates(routes, peer.negotiated().codec)) peer.Send(u);
 }
 
 void Speaker::StopWhenDrained(std::chrono::steady_clock::time_point deadline) {
   size_t live = 0;
-  for (const auto& peer : peers_) live += peer->live_connections();
+  for (const auto& [id, slot] : peers_) live += slot.peer->live_connections();
+  for (const auto& peer : retired_) live += peer->live_connections();
   if (live == 0 || std::chrono::steady_clock::now() >= deadline) {
     io_.stop();
     return;
@@ -225,23 +349,38 @@ auto Speaker::Query(F fn) -> decltype(fn()) {
   return result.get_future().get();
 }
 
-void Speaker::Originate(const IpPrefix& prefix) {
-  asio::post(io_, [this, prefix] { Send(rib_.Originate(prefix)); });
+void Speaker::Originate(const IpPrefix& prefix, std::vector<uint32_t> communities) {
+  asio::post(io_, [this, prefix, communities = std::move(communities)]() mutable {
+    Commit(rib_.Originate(prefix, Origin::kIgp, std::move(communities)));
+  });
 }
 
 void Speaker::Withdraw(const IpPrefix& prefix) {
-  asio::post(io_, [this, prefix] { Send(rib_.WithdrawLocal(prefix)); });
+  asio::post(io_, [this, prefix] { Commit(rib_.WithdrawLocal(prefix)); });
 }
 
 std::vector<NeighborStatus> Speaker::Neighbors() {
   return Query([this] {
     std::vector<NeighborStatus> out;
-    for (size_t i = 0; i < peers_.size(); ++i) {
-      const Peer& p = *peers_[i];
-      out.push_back(NeighborStatus{p.config().address, p.config().peer_as, p.state(),
-                                   rib_.received_count(static_cast<PeerId>(i + 1)),
-                                   rib_.AdjRibOut(static_cast<PeerId>(i + 1)).size(),
-                                   p.last_error()});
+    for (const auto& [id, slot] : peers_) {
+      const Peer& p = *slot.peer;
+      NeighborStatus n;
+      n.address = p.config().address;
+      n.peer_as = p.config().peer_as;
+      n.state = p.state();
+      n.received_routes = rib_.received_count(id);
+      n.accepted_routes = rib_.accepted_count(id);
+      n.advertised_routes = rib_.advertised_count(id);
+      n.last_error = p.last_error();
+      n.established_since = slot.established_since;
+      n.messages_received = p.messages_received();
+      n.messages_sent = p.messages_sent();
+      if (p.state() == SessionState::kEstablished) {
+        n.capabilities = CapabilityNames(p.negotiated(), config_.graceful_restart);
+        n.hold_time = p.negotiated().hold_time;
+      }
+      n.stale_routes = rib_.stale_count(id);
+      out.push_back(std::move(n));
     }
     return out;
   });

@@ -5,7 +5,28 @@
 //   config.peers.push_back(PeerConfig{.address = ..., .peer_as = 65002});
 //   Expected<std::unique_ptr<Speaker>> speaker = Speaker::Create(config);
 //   (*speaker)->Originate(*IpPrefix::Parse("198.51.100.0/24"));
+//   (*speaker)->AddPeer(PeerConfig{...});        // the peer set may change at run time
 //   for (auto& n : (*speaker)->Neighbors()) ...   // state, received routes
+//
+// Learning about Loc-RIB changes without polling: SpeakerConfig::on_loc_rib_change is called
+// on the io thread after every change of the Loc-RIB (a best route appeared, vanished or
+// changed), with the new generation. It must not block and must not call the Speaker's
+// query methods (they would wait for the io thread it is running on); post work elsewhere.
+// It is also called while the destructor stops the sessions (their routes leave), until the
+// destructor returns. LocRibGeneration() returns the same counter from any thread without
+// waiting, so a poller can compare it with the last generation it handled before LocRib().
+//
+// Graceful restart (RFC 4724): every session advertises the capability with
+// `graceful_restart_time`. As helper, when a session of a peer that advertised it drops, the
+// peer's routes stay in the RIB marked stale for the restart time it announced; routes it
+// sends after reconnecting replace them, and the rest are flushed at its End-of-RIB (or when
+// the restart time runs out). As restarting speaker, set `restarted` when the daemon was
+// started again after a crash or upgrade: each peer's OPENs then carry the R bit until its
+// session is up. Every OPEN lists the session's families, with the F bit for those in
+// `forwarding_preserved` (the daemon keeps the kernel routes through a restart). End-of-RIB
+// follows the initial table on every session. Route selection is not deferred until the
+// peers' End-of-RIB after our own restart (RFC 4724 4.1 SHOULD): the kernel routes are the
+// daemon's business.
 //
 // The io thread is created by Create() and inherits the caller's network namespace, so all
 // sockets live where Create() was called. Public methods are thread-safe: they post to the
@@ -18,7 +39,11 @@
 #include <utility>
 // clang-format on
 
+#include <atomic>
 #include <boost/asio.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,15 +64,37 @@ struct SpeakerConfig {
   uint16_t hold_time = 90;                  // --bgp-holdtime
   uint32_t connect_retry_seconds = 5;
   std::vector<PeerConfig> peers;
+  // Originated before any session starts, so the first table (and the End-of-RIB after it)
+  // already holds them: what a restarting speaker needs.
+  std::vector<IpPrefix> originate;
+  // RFC 4456 cluster id (host order) when some peer is a route-reflector client; nullopt:
+  // the router id.
+  std::optional<uint32_t> cluster_id;
+  // Graceful restart (RFC 4724), see above.
+  bool graceful_restart = true;
+  uint16_t graceful_restart_time = 120;       // seconds, at most 4095
+  bool restarted = false;                     // set the R bit in our OPENs
+  std::vector<AfiSafi> forwarding_preserved;  // F bit for these families
+  // Called on the io thread after the Loc-RIB changed; see above. Must not block.
+  std::function<void(uint64_t generation)> on_loc_rib_change;
 };
 
 struct NeighborStatus {
   IpAddress address;
   uint32_t peer_as = 0;
   SessionState state = SessionState::kIdle;
-  size_t received_routes = 0;  // in its Adj-RIB-In
+  size_t received_routes = 0;  // in its Adj-RIB-In (stale ones included)
+  size_t accepted_routes = 0;  // its routes that are the Loc-RIB's best
   size_t advertised_routes = 0;
   std::string last_error;
+  std::optional<std::chrono::system_clock::time_point> established_since;
+  uint64_t messages_received = 0;  // over the lifetime of this neighbour, all sessions
+  uint64_t messages_sent = 0;
+  // Of the current session (empty / 0 unless Established): "ipv4-unicast", "ipv6-unicast",
+  // "route-refresh", "4-octet-as", "graceful-restart".
+  std::vector<std::string> capabilities;
+  uint16_t hold_time = 0;
+  size_t stale_routes = 0;  // kept through its graceful restart
 };
 
 class Speaker {
@@ -58,19 +105,40 @@ class Speaker {
   Speaker(const Speaker&) = delete;
   Speaker& operator=(const Speaker&) = delete;
 
-  void Originate(const IpPrefix& prefix);
+  void Originate(const IpPrefix& prefix, std::vector<uint32_t> communities = {});
   void Withdraw(const IpPrefix& prefix);
+  // Starts a session with a new neighbour; an error when its address is already configured
+  // or its MD5 key cannot be installed on the listener.
+  Status AddPeer(PeerConfig peer);
+  // Stops the session with the neighbour (Cease / Administrative Shutdown) and withdraws its
+  // routes everywhere; an error when no neighbour has that address.
+  Status RemovePeer(const IpAddress& address);
   std::vector<NeighborStatus> Neighbors();
   std::vector<RibRoute> LocRib();
+  // Changes whenever the Loc-RIB changes; never waits for the io thread.
+  uint64_t LocRibGeneration() const { return loc_rib_generation_.load(); }
 
  private:
+  struct PeerSlot {
+    std::unique_ptr<Peer> peer;
+    std::optional<std::chrono::system_clock::time_point> established_since;
+    std::unique_ptr<boost::asio::steady_timer> stale_timer;  // graceful-restart helper
+  };
+
   explicit Speaker(SpeakerConfig config);
   Status Listen();
   void AcceptNext();
-  void OnUp(size_t index);
-  void OnDown(size_t index);
-  void OnUpdate(size_t index, const UpdateMessage& update);
-  void Send(const std::vector<OutgoingRoute>& routes);
+  Status StartPeer(PeerConfig config);  // io thread
+  void OnUp(PeerId id);
+  void OnDown(PeerId id, const action::SessionDown& down);
+  void OnUpdate(PeerId id, const UpdateMessage& update, std::optional<AfiSafi> end_of_rib);
+  void OnStaleTimeout(PeerId id);
+  // (Re)starts the timer that flushes the peer's stale routes; stops it when none are left.
+  void ArmStaleTimer(PeerId id, uint16_t seconds);
+  // Sends the routes and tells the owner when the Loc-RIB changed.
+  void Commit(const std::vector<OutgoingRoute>& routes);
+  void SendTo(PeerId id, const std::vector<const OutgoingRoute*>& routes);
+  void ReapRetired();
   template <typename F>
   auto Query(F fn) -> decltype(fn());
   // Stops the io_context once every connection has flushed and closed, or at `deadline`.
@@ -80,8 +148,14 @@ class Speaker {
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer drain_timer_;
-  std::vector<std::unique_ptr<Peer>> peers_;  // PeerId = index + 1
+  boost::asio::steady_timer reap_timer_;
+  std::map<PeerId, PeerSlot> peers_;
+  PeerId next_peer_id_ = 1;
+  // Removed peers whose connections are still flushing their Cease; destroyed once closed.
+  std::vector<std::unique_ptr<Peer>> retired_;
   Rib rib_;
+  uint64_t notified_generation_ = 0;
+  std::atomic<uint64_t> loc_rib_generation_{0};
   std::thread thread_;
 };
 

@@ -1,0 +1,413 @@
+// BGP receive and FIB-install benchmark: our speaker against BIRD 2, both fed the same routes
+// by the same gobgpd over eBGP, each in its own network namespace (run as root).
+//
+//   bgp_bench                 both parts
+//   bgp_bench receive [N]     N IPv4 routes (default 100,000) into the Loc-RIB / BIRD's table
+//   bgp_bench fib [N]         N pod CIDRs (default 5,000) learned and installed in the kernel:
+//                             ours with common/route SyncRoutes (protocol 17), BIRD with its
+//                             kernel protocol
+//   --rounds R                repeat each side R times, alternating (default 1)
+//
+// Times run from the session reaching Established (ours: NeighborStatus::established_since;
+// BIRD: the "since" of `birdc show protocols`, in ms) to the last route being in place,
+// polled every 10 ms (ours: the Loc-RIB generation, then the table; BIRD: `birdc show route
+// count` / a netlink dump of proto bird). Peak RSS is VmHWM: of this whole process for ours
+// (the speaker runs in-process, so it includes the benchmark's own few MiB; read before the
+// benchmark copies the Loc-RIB to count it), of bird for BIRD. The fib part runs after the
+// receive part in the same process: run `bgp_bench fib` alone for its RSS.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/route/netlink_route_kernel.h"
+#include "common/route/route_sync.h"
+#include "services/routed/bgp/speaker.h"
+#include "test/bench/bgp/mrt_writer.h"
+#include "test/privileged/bgp/daemon.h"
+#include "test/support/netns.h"
+
+namespace kr::bench {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::system_clock;
+using kr::test::Daemon;
+using kr::test::NetNs;
+using kr::test::TempDir;
+using kr::test::VethPair;
+using kr::test::WaitFor;
+
+constexpr uint16_t kPort = 10179;
+constexpr uint8_t kBirdProtocol = 12;  // RTPROT_BIRD
+
+struct Figures {
+  double seconds = 0;  // Established -> all routes in place
+  double peak_rss_mib = 0;
+  double baseline_rss_mib = 0;  // ours only: the process before the speaker started
+};
+
+double StatusMiB(const std::string& status_file, const std::string& field) {
+  std::ifstream in(status_file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stod(line.substr(field.size() + 1)) / 1024.0;  // kB
+    }
+  }
+  return 0;
+}
+
+double Since(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// Three namespaces: gobgpd in "gobgp", our speaker in "us" (192.0.2.1, gobgpd 192.0.2.2) and
+// bird in "bird" (198.51.100.1, gobgpd 198.51.100.2).
+struct Lab {
+  Lab() {
+    gobgp.AddAddress("to-us", "192.0.2.2/24");
+    us.AddAddress("eth0", "192.0.2.1/24");
+    gobgp.AddAddress("to-bird", "198.51.100.2/24");
+    bird.AddAddress("eth0", "198.51.100.1/24");
+    std::string config = "[global.config]\n  as = 65002\n  router-id = \"192.0.2.2\"\n  port = " +
+                         std::to_string(kPort) + "\n";
+    for (const char* neighbor : {"192.0.2.1", "198.51.100.1"}) {
+      config += "[[neighbors]]\n  [neighbors.config]\n    neighbor-address = \"" +
+                std::string(neighbor) +
+                "\"\n    peer-as = 65001\n  [neighbors.transport.config]\n    remote-port = " +
+                std::to_string(kPort) + "\n  [neighbors.timers.config]\n    connect-retry = 1\n";
+    }
+    gobgpd = std::make_unique<Daemon>(
+        gobgp,
+        std::vector<std::string>{"gobgpd", "-f", dir.Write("gobgpd.toml", config), "-p",
+                                 "--pprof-disable", "--api-hosts", "127.0.0.1:50051"},
+        dir.path() + "/gobgpd.log");
+    if (!WaitFor([&] { return Gobgp({"global"}).ok(); }, 15s)) {
+      throw std::runtime_error("gobgpd did not start: " + Log("gobgpd.log"));
+    }
+  }
+
+  kr::test::CommandResult Gobgp(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"gobgp", "-p", "50051"});
+    return gobgp.Exec(args);
+  }
+  std::string Log(const std::string& name) const {
+    return kr::test::RunCommand({"cat", dir.path() + "/" + name}).output;
+  }
+  size_t GobgpRibSize() const {
+    const std::string summary = Gobgp({"global", "rib", "summary", "-a", "ipv4"}).output;
+    const size_t at = summary.find("Destination: ");
+    return at == std::string::npos ? 0 : std::stoul(summary.substr(at + 13));
+  }
+
+  // Loads table.count routes into gobgpd's global RIB through an MRT dump (see MrtTable).
+  void LoadRoutes(MrtTable table) {
+    const std::string file = dir.path() + "/routes.mrt";
+    table.repeat_first = table.count / 2;
+    if (Status s = WriteMrt(file, table); !s) throw std::runtime_error(s.error().message);
+    const auto start = Clock::now();
+    for (int attempt = 0; attempt < 5 && GobgpRibSize() < table.count; ++attempt) {
+      auto injected = Gobgp({"mrt", "inject", "global", file});
+      if (!injected.ok()) throw std::runtime_error("mrt inject: " + injected.output);
+      // The injected routes are all in once the count stops at N.
+      (void)WaitFor([&] { return GobgpRibSize() >= table.count; }, 10s);
+    }
+    if (GobgpRibSize() != table.count) {
+      throw std::runtime_error("gobgpd has " + std::to_string(GobgpRibSize()) + " routes, not " +
+                               std::to_string(table.count));
+    }
+    std::printf("gobgpd loaded %u routes in %.1f s (MRT inject)\n", table.count,
+                Since(start, Clock::now()));
+  }
+
+  NetNs gobgp{"gobgp"};
+  NetNs us{"us"};
+  NetNs bird{"bird"};
+  VethPair to_us{gobgp, "to-us", us, "eth0"};
+  VethPair to_bird{gobgp, "to-bird", bird, "eth0"};
+  TempDir dir;
+  std::unique_ptr<Daemon> gobgpd;
+};
+
+std::vector<route::Route> ToKernelRoutes(const std::vector<bgp::RibRoute>& rib) {
+  std::vector<route::Route> routes;
+  routes.reserve(rib.size());
+  for (const bgp::RibRoute& r : rib) {
+    route::Route k;
+    k.destination = route::IpPrefix::FromString(r.prefix.ToString());
+    k.next_hops = {route::NextHop{route::IpAddress::FromString(r.next_hop.ToString())}};
+    routes.push_back(std::move(k));
+  }
+  return routes;
+}
+
+// The first prefix of `table` that `rib` lacks ("none" when complete), for the diagnosis.
+std::string FirstMissing(const std::vector<bgp::RibRoute>& rib, const MrtTable& table) {
+  std::set<uint32_t> have;
+  for (const bgp::RibRoute& r : rib) have.insert(r.prefix.address().v4());
+  for (uint32_t i = 0; i < table.count; ++i) {
+    const uint32_t prefix = table.first + (i << (32 - table.length));
+    if (!have.count(prefix)) {
+      return bgp::IpPrefix(bgp::IpAddress::V4(prefix), table.length).ToString() + " (route " +
+             std::to_string(i) + ", " + std::to_string(table.count - have.size()) + " missing)";
+    }
+  }
+  return "none";
+}
+
+Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
+  const uint32_t count = table.count;
+  Figures f;
+  f.baseline_rss_mib = StatusMiB("/proc/self/status", "VmRSS");
+  bgp::SpeakerConfig sc;
+  sc.local_as = 65001;
+  sc.router_id = 0xc0000201;
+  sc.listen_address = bgp::IpAddress::Parse("192.0.2.1");
+  sc.port = kPort;
+  sc.connect_retry_seconds = 1;
+  bgp::PeerConfig pc;
+  pc.address = *bgp::IpAddress::Parse("192.0.2.2");
+  pc.peer_as = 65002;
+  pc.port = kPort;
+  sc.peers.push_back(pc);
+  auto speaker = lab.us.Run([&] { return bgp::Speaker::Create(sc); });
+  if (!speaker) throw std::runtime_error(speaker.error().message);
+  std::optional<route::NetlinkRouteKernel> kernel;
+  if (install) {
+    auto created = lab.us.Run([] { return route::NetlinkRouteKernel::Create(17); });
+    if (!created) throw std::runtime_error(created.error().message);
+    kernel.emplace(std::move(*created));
+  }
+
+  const route::RouteFilter scope{AF_INET, RT_TABLE_MAIN};
+  uint64_t handled = 0;
+  uint64_t last_seen = 0;
+  size_t have = 0;
+  std::string first_missing;
+  auto last_change = Clock::now();
+  const auto give_up = Clock::now() + 300s;
+  for (;;) {
+    // The generation is an atomic read: polling it costs the speaker nothing. The table is
+    // copied only when the generation says the routes may all be there, or when it has been
+    // quiet for 200 ms (it counts changes, not routes).
+    const uint64_t generation = (*speaker)->LocRibGeneration();
+    const auto now = Clock::now();
+    if (generation != last_seen) {
+      last_seen = generation;
+      last_change = now;
+    }
+    const bool quiet = now - last_change >= 200ms;
+    if (generation != handled && (install || generation >= count || quiet)) {
+      handled = generation;
+      // Before the copy below: the benchmark's copy of the table is not the speaker's memory.
+      f.peak_rss_mib = StatusMiB("/proc/self/status", "VmHWM");
+      const std::vector<bgp::RibRoute> rib = (*speaker)->LocRib();
+      have = rib.size();
+      first_missing = FirstMissing(rib, table);
+      if (install) {
+        const std::vector<route::Route> desired = ToKernelRoutes(rib);
+        const route::SyncResult result = route::SyncRoutes(*kernel, desired, scope);
+        if (!result.ok()) std::printf("sync: %s\n", result.ToString().c_str());
+        if (desired.size() >= count && result.ok()) break;
+      } else if (rib.size() >= count) {
+        break;
+      }
+    }
+    // Nothing changed for 10 s with routes still missing: they are not coming.
+    if (now > give_up || (now - last_change > 10s && handled == generation)) {
+      throw std::runtime_error("ours: " + std::to_string(have) + " of " + std::to_string(count) +
+                               " routes in the Loc-RIB (generation " + std::to_string(generation) +
+                               "), first missing: " + first_missing);
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto done = Clock::now();
+  const auto neighbors = (*speaker)->Neighbors();
+  if (neighbors.empty() || !neighbors[0].established_since) {
+    throw std::runtime_error("ours: no Established time");
+  }
+  f.seconds = Since(*neighbors[0].established_since, done);
+  if (install) {
+    auto dumped = kernel->DumpRoutes(scope);
+    const size_t in_kernel = dumped ? dumped->size() : 0;
+    if (in_kernel != count) {
+      throw std::runtime_error("ours: " + std::to_string(in_kernel) + " routes in the kernel");
+    }
+    (void)route::SyncRoutes(*kernel, {}, scope);  // leave the namespace as found
+  }
+  speaker->reset();
+  return f;
+}
+
+// "kr  BGP  ---  up  2026-11-22 21:30:01.123  Established" -> that time.
+std::optional<Clock::time_point> BirdSince(const std::string& protocols) {
+  const size_t up = protocols.find(" up ");
+  if (up == std::string::npos || protocols.find("Established") == std::string::npos) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  int millis = 0;
+  const char* at = protocols.c_str() + up + 4;
+  while (*at == ' ') ++at;
+  const char* rest = strptime(at, "%Y-%m-%d %H:%M:%S", &tm);
+  if (rest == nullptr) return std::nullopt;
+  if (*rest == '.') millis = std::atoi(rest + 1);
+  tm.tm_isdst = -1;
+  return Clock::from_time_t(std::mktime(&tm)) + std::chrono::milliseconds(millis);
+}
+
+size_t BirdRouteCount(const std::string& text) {
+  // "100000 of 100000 routes for 100000 networks in table master4"
+  const size_t of = text.find(" of ");
+  if (of == std::string::npos) return 0;
+  size_t start = of;
+  while (start > 0 && std::isdigit(static_cast<unsigned char>(text[start - 1]))) --start;
+  return start == of ? 0 : std::stoul(text.substr(start, of - start));
+}
+
+Figures RunBird(Lab& lab, uint32_t count, bool install) {
+  const std::string port = std::to_string(kPort);
+  std::string config =
+      "router id 198.51.100.1;\ntimeformat protocol iso long ms;\nprotocol device {}\n"
+      "protocol bgp g {\n  local 198.51.100.1 port " +
+      port + " as 65001;\n  neighbor 198.51.100.2 port " + port +
+      " as 65002;\n  connect delay time 1; connect retry time 1;\n"
+      "  ipv4 { import all; export none; };\n}\n";
+  if (install) config += "protocol kernel { ipv4 { export all; }; }\n";
+  const std::string socket = lab.dir.path() + "/bird.ctl";
+  auto bird = std::make_unique<Daemon>(
+      lab.bird,
+      std::vector<std::string>{"bird", "-f", "-c", lab.dir.Write("bird.conf", config), "-s", socket,
+                               "-P", lab.dir.path() + "/bird.pid"},
+      lab.dir.path() + "/bird.log");
+  auto birdc = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"birdc", "-s", socket});
+    return lab.bird.Exec(args).output;
+  };
+  std::optional<route::NetlinkRouteKernel> kernel;
+  if (install) {
+    auto created = lab.bird.Run([] { return route::NetlinkRouteKernel::Create(kBirdProtocol); });
+    if (!created) throw std::runtime_error(created.error().message);
+    kernel.emplace(std::move(*created));
+  }
+  const route::RouteFilter scope{AF_INET, RT_TABLE_MAIN};
+  const auto give_up = Clock::now() + 120s;
+  for (;;) {
+    size_t have = 0;
+    if (install) {
+      auto dumped = kernel->DumpRoutes(scope);
+      have = dumped ? dumped->size() : 0;
+    } else {
+      have = BirdRouteCount(birdc({"show", "route", "count"}));
+    }
+    if (have >= count) break;
+    if (Clock::now() > give_up) {
+      throw std::runtime_error("bird: " + std::to_string(have) + " routes; " +
+                               birdc({"show", "protocols", "all", "g"}) +
+                               birdc({"show", "route", "count"}) + lab.Log("bird.log"));
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto done = Clock::now();
+  Figures f;
+  f.peak_rss_mib = StatusMiB("/proc/" + std::to_string(bird->pid()) + "/status", "VmHWM");
+  const std::string protocols = birdc({"show", "protocols", "g"});
+  const auto since = BirdSince(protocols);
+  if (!since) throw std::runtime_error("bird: no Established time in: " + protocols);
+  f.seconds = Since(*since, done);
+  bird.reset();  // bird's kernel protocol removes its routes as it stops
+  return f;
+}
+
+void Report(const std::string& title, const std::vector<Figures>& ours,
+            const std::vector<Figures>& bird) {
+  std::printf("\n%s\n", title.c_str());
+  std::printf("%-8s %14s %14s %10s %12s %12s %10s\n", "round", "ours (s)", "BIRD (s)", "ratio",
+              "ours RSS MiB", "BIRD RSS MiB", "ratio");
+  for (size_t i = 0; i < ours.size(); ++i) {
+    std::printf("%-8zu %14.3f %14.3f %10.2f %12.1f %12.1f %10.2f\n", i + 1, ours[i].seconds,
+                bird[i].seconds, ours[i].seconds / bird[i].seconds, ours[i].peak_rss_mib,
+                bird[i].peak_rss_mib, ours[i].peak_rss_mib / bird[i].peak_rss_mib);
+  }
+  std::printf(
+      "(ours: time from Established; RSS is the whole benchmark process, %.1f MiB "
+      "before the speaker started)\n",
+      ours.empty() ? 0.0 : ours[0].baseline_rss_mib);
+}
+
+void Part(const std::string& title, uint32_t count, uint8_t length, bool install, int rounds) {
+  Lab lab;
+  MrtTable table;
+  table.count = count;
+  table.length = length;
+  table.next_hop = 0;  // gobgpd then sends each peer its own address on that link
+  lab.LoadRoutes(table);
+  std::vector<Figures> ours, bird;
+  for (int r = 0; r < rounds; ++r) {
+    ours.push_back(RunOurs(lab, table, install));
+    std::printf("gobgpd RIB before BIRD: %zu\n", lab.GobgpRibSize());
+    bird.push_back(RunBird(lab, count, install));
+  }
+  Report(title, ours, bird);
+}
+
+}  // namespace
+}  // namespace kr::bench
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  int rounds = 1;
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--rounds") {
+      rounds = std::max(1, std::atoi(args[i + 1].c_str()));
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+      break;
+    }
+  }
+  if (geteuid() != 0) {
+    std::fprintf(stderr, "bgp_bench: needs root (network namespaces)\n");
+    return 77;
+  }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const std::string part = args.empty() ? "all" : args[0];
+  auto count = [&](uint32_t fallback) {
+    return args.size() > 1 ? static_cast<uint32_t>(std::stoul(args[1])) : fallback;
+  };
+  try {
+    if (part == "receive" || part == "all") {
+      const uint32_t n = count(100000);
+      // /25s so that 100,000 distinct prefixes fit in 10.0.0.0/8.
+      kr::bench::Part("receive " + std::to_string(n) +
+                          " IPv4 routes from gobgpd into the Loc-RIB / BIRD's table",
+                      n, 25, false, rounds);
+    }
+    if (part == "fib" || part == "all") {
+      const uint32_t n = count(5000);
+      kr::bench::Part(
+          "learn " + std::to_string(n) + " node pod CIDRs (/24) and install them in the kernel FIB",
+          n, 24, true, rounds);
+    }
+    if (part != "receive" && part != "fib" && part != "all") {
+      std::fprintf(stderr, "usage: bgp_bench [receive [N] | fib [N]] [--rounds R]\n");
+      return 2;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bgp_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
