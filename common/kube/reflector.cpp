@@ -1,16 +1,29 @@
 #include "common/kube/reflector.h"
 
+#include <charconv>
 #include <condition_variable>
+#include <future>
 #include <mutex>
-#include <unordered_set>
 
+#include "common/kube/filtered_parse.h"
 #include "common/log/log.h"
 
 namespace kr::kube {
 
 namespace {
+
 constexpr int kGone = 410;
+
+FieldFilter WithIdentity(FieldFilter fields) {
+  return fields.Keep("metadata.name").Keep("metadata.namespace").Keep("metadata.resourceVersion");
 }
+
+// StatusCode reads kind and code; reason and message are for logs.
+FieldFilter WithStatus(FieldFilter fields) {
+  return fields.Keep("kind").Keep("code").Keep("reason").Keep("message");
+}
+
+}  // namespace
 
 Reflector::Reflector(std::string resource_path, ApiTransport& transport, ReflectorSink& sink,
                      ReflectorOptions options)
@@ -18,6 +31,8 @@ Reflector::Reflector(std::string resource_path, ApiTransport& transport, Reflect
       transport_(transport),
       sink_(sink),
       options_(options),
+      list_filter_(WithIdentity(options.fields)),
+      watch_filter_(WithStatus(list_filter_)),
       random_(options.seed),
       backoff_(options.initial_backoff) {}
 
@@ -59,44 +74,76 @@ void Reflector::Run(std::stop_token stop) {
   }
 }
 
+std::uint64_t Reflector::VersionTag(const std::string& version) {
+  constexpr std::uint64_t kHashed = std::uint64_t{1} << 63;
+  std::uint64_t number = 0;
+  const char* end = version.data() + version.size();
+  const bool canonical = !version.empty() && (version[0] != '0' || version.size() == 1);
+  if (canonical) {
+    auto [at, ec] = std::from_chars(version.data(), end, number);
+    if (ec == std::errc() && at == end && number < kHashed) return number;
+  }
+  return kHashed | std::hash<std::string>{}(version);
+}
+
+std::string Reflector::PagePath(const std::string& continue_token) const {
+  std::string path = WithQuery(path_, "limit", std::to_string(options_.page_size));
+  if (!continue_token.empty()) path = WithQuery(path, "continue", continue_token);
+  return path;
+}
+
 Status Reflector::List(std::stop_token stop) {
   const auto started = std::chrono::steady_clock::now();
-  std::unordered_set<std::string> seen;
+  ++list_pass_;
   std::string continue_token;
   std::string collection_version;
+  // The next page, requested while this one is parsed. Its destructor waits for the request,
+  // which a stop cancels.
+  std::future<Expected<HttpResponse>> next_page;
   for (;;) {
     if (stop.stop_requested()) return Error{ECANCELED, "stopped"};
-    std::string path = WithQuery(path_, "limit", std::to_string(options_.page_size));
-    if (!continue_token.empty()) path = WithQuery(path, "continue", continue_token);
-    auto response = transport_.Get(path, options_.request_timeout);
+    auto response = next_page.valid()
+                        ? next_page.get()
+                        : transport_.Get(PagePath(continue_token), options_.request_timeout);
     if (!response.ok()) return response.error();
     if (response->status == kGone && !continue_token.empty()) {
       // The continue token outlived the server's snapshot: list again from the start.
       continue_token.clear();
-      seen.clear();
+      ++list_pass_;
       continue;
     }
     if (response->status != 200) {
       return Error{EPROTO, "list " + path_ + ": HTTP " + std::to_string(response->status) + " " +
                                response->body.substr(0, 512)};
     }
-    auto page = ParseListPage(response->body);
-    if (!page.ok()) return Error{EBADMSG, "list " + path_ + ": " + page.error().message};
-    for (nlohmann::json& item : page->items) {
+    std::string prefetched_token;
+    if (auto head = PeekListPageInfo(response->body); head && !head->continue_token.empty()) {
+      prefetched_token = head->continue_token;
+      next_page = std::async(std::launch::async, [this, path = PagePath(prefetched_token)] {
+        return transport_.Get(path, options_.request_timeout);
+      });
+    }
+    auto page = ParseListPageItems(response->body, list_filter_, [&](nlohmann::json&& item) {
       std::string key = ObjectKey(item);
       if (key.empty()) {
         ++stats_.decode_errors;
         sink_.OnDecodeError("list item without metadata.name in " + path_);
-        continue;
+        return;
       }
       std::string version = ObjectResourceVersion(item);
-      seen.insert(key);
-      auto [it, inserted] = versions_.try_emplace(key, version);
-      if (!inserted && it->second == version) continue;  // unchanged since we last saw it
-      it->second = std::move(version);
-      sink_.OnUpsert(key, std::move(item));
-    }
+      auto [it, inserted] = versions_.try_emplace(std::move(key));
+      it->second.pass = list_pass_;
+      const std::uint64_t tag = VersionTag(version);
+      if (!inserted && it->second.version == tag) return;  // unchanged since we last saw it
+      it->second.version = tag;
+      sink_.OnUpsert(it->first, std::move(item));
+    });
+    if (!page.ok()) return Error{EBADMSG, "list " + path_ + ": " + page.error().message};
     continue_token = std::move(page->continue_token);
+    if (next_page.valid() && continue_token != prefetched_token) {
+      next_page.wait();  // not the page the body asks for (cannot happen with a sane server)
+      next_page = {};
+    }
     if (continue_token.empty()) {
       collection_version = std::move(page->resource_version);
       break;
@@ -104,7 +151,7 @@ Status Reflector::List(std::stop_token stop) {
   }
 
   for (auto it = versions_.begin(); it != versions_.end();) {
-    if (seen.count(it->first) == 0) {
+    if (it->second.pass != list_pass_) {
       sink_.OnDelete(it->first);
       it = versions_.erase(it);
     } else {
@@ -136,7 +183,7 @@ Reflector::WatchEnd Reflector::Watch(std::stop_token stop, std::string& failure)
       [&](std::string_view data) {
         return lines.Feed(data, [&](std::string_view line) {
           if (line.empty()) return true;
-          auto event = ParseWatchEvent(line);
+          auto event = ParseWatchEvent(line, watch_filter_);
           if (!event.ok()) {
             // We cannot know which object the line was about: only a relist is safe.
             ++stats_.decode_errors;
@@ -186,7 +233,7 @@ bool Reflector::ApplyEvent(WatchEvent&& event, WatchEnd& end) {
   if (event.type == WatchEventType::kDeleted) {
     if (versions_.erase(key) > 0) sink_.OnDelete(key);
   } else {
-    versions_[key] = std::move(version);
+    versions_[key].version = VersionTag(version);
     sink_.OnUpsert(key, std::move(event.object));
   }
   return true;

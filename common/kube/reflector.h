@@ -11,7 +11,9 @@
 // - Transport errors are retried with exponential backoff and full jitter.
 //
 // The reflector keeps only key -> resourceVersion, never the objects: the sink normalizes and
-// stores what it needs.
+// stores what it needs. Objects are parsed with the options' FieldFilter (plus the metadata the
+// reflector reads), items handed over one by one as a page is read, and the next page is
+// requested (on a helper thread) while the current one is parsed.
 //
 // Threading: Run() blocks on the calling thread until the stop token fires, which also cancels
 // a request in progress. The sink is called on that thread. Stats may be read from any thread.
@@ -31,6 +33,7 @@
 
 #include "common/kube/api_objects.h"
 #include "common/kube/api_transport.h"
+#include "common/kube/field_filter.h"
 
 namespace kr::kube {
 
@@ -53,6 +56,8 @@ struct ReflectorOptions {
   std::chrono::milliseconds max_backoff{30'000};
   std::chrono::seconds request_timeout{60};
   std::uint64_t seed = std::random_device{}();
+  // The fields the sink reads; metadata.name, .namespace and .resourceVersion are added.
+  FieldFilter fields = FieldFilter::Everything();
 };
 
 struct ReflectorStats {
@@ -79,6 +84,7 @@ class Reflector {
   enum class WatchEnd { kTimedOut, kExpired, kFailed, kStopped };
 
   Status List(std::stop_token stop);
+  std::string PagePath(const std::string& continue_token) const;
   // On kFailed, `failure` says why.
   WatchEnd Watch(std::stop_token stop, std::string& failure);
   bool ApplyEvent(WatchEvent&& event, WatchEnd& end);
@@ -92,12 +98,24 @@ class Reflector {
   ApiTransport& transport_;
   ReflectorSink& sink_;
   const ReflectorOptions options_;
+  const FieldFilter list_filter_;   // options_.fields and the metadata the reflector reads
+  const FieldFilter watch_filter_;  // and the members of a Status (ERROR events)
   std::mt19937_64 random_;
   std::chrono::milliseconds backoff_;
 
-  std::unordered_map<std::string, std::string> versions_;  // key -> resourceVersion
-  std::string resource_version_;                           // where the next watch starts
-  std::string last_failure_;                               // empty after a success
+  // 16 bytes per object instead of a string: this map holds every object of the kind.
+  struct Known {
+    std::uint64_t version = 0;  // VersionTag of the resourceVersion
+    std::uint64_t pass = 0;     // the last list pass that saw it
+  };
+  std::unordered_map<std::string, Known> versions_;  // by key
+  // The resourceVersion as a number: itself when it is a canonical decimal below 2^63 (etcd's
+  // revisions, so exact), else a hash with the top bit set (an apiserver with opaque versions;
+  // a collision would only hide an update that a relist would otherwise have re-sent).
+  static std::uint64_t VersionTag(const std::string& version);
+  std::uint64_t list_pass_ = 0;
+  std::string resource_version_;  // where the next watch starts
+  std::string last_failure_;      // empty after a success
   ReflectorStats stats_;
 };
 

@@ -1,5 +1,6 @@
 #include "common/kube/rest_client.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -61,6 +62,12 @@ std::string DescribeError(httplib::Error error) {
   return httplib::to_string(error);
 }
 
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  in_addr v4{};
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
 // Bodies of failed watch requests are Status objects; anything longer is cut.
 constexpr size_t kMaxErrorBody = 64 * 1024;
 
@@ -87,16 +94,18 @@ Expected<std::unique_ptr<RestClient>> RestClient::Create(const RestConfig& confi
   if (!config.username.empty()) http->set_basic_auth(config.username, config.password);
 
   auto tokens = std::make_shared<TokenSource>(config.bearer_token, config.token_file);
+  const bool gzip = config.compression && !IsLoopbackHost(url->host);
   return std::unique_ptr<RestClient>(
-      new RestClient(std::move(http), url->base_path, config.server, std::move(tokens)));
+      new RestClient(std::move(http), url->base_path, config.server, std::move(tokens), gzip));
 }
 
 RestClient::RestClient(std::unique_ptr<httplib::ClientImpl> http, std::string base_path,
-                       std::string server, std::shared_ptr<TokenSource> tokens)
+                       std::string server, std::shared_ptr<TokenSource> tokens, bool gzip)
     : http_(std::move(http)),
       base_path_(std::move(base_path)),
       server_(std::move(server)),
-      tokens_(std::move(tokens)) {}
+      tokens_(std::move(tokens)),
+      gzip_(gzip) {}
 
 RestClient::~RestClient() = default;
 
@@ -106,8 +115,8 @@ void RestClient::Cancel() {
 
 Expected<std::multimap<std::string, std::string>> RestClient::Headers() {
   std::multimap<std::string, std::string> headers{{"Accept", "application/json"},
-                                                  {"Accept-Encoding", "gzip"},
                                                   {"User-Agent", "kr-node/" KR_VERSION}};
+  if (gzip_) headers.emplace("Accept-Encoding", "gzip");
   auto token = tokens_->Token();
   if (!token) return token.error();
   if (!token->empty()) headers.emplace("Authorization", "Bearer " + *token);

@@ -2,7 +2,8 @@
 //
 // TLS is verified by default against the configured CA (or the system store when none is
 // given); client certificates, bearer tokens (re-read when rotated) and basic auth come from
-// the RestConfig. Keep-alive is on and gzip responses are accepted.
+// the RestConfig. Keep-alive is on; gzip is asked for unless the server is on loopback or the
+// config turns it off (RestConfig::compression).
 //
 // Threading: one RestClient holds one connection and serves one request at a time; give each
 // reflector its own (they are cheap) so a long watch never blocks a list.
@@ -47,13 +48,14 @@ class RestClient : public ApiTransport {
 
  private:
   RestClient(std::unique_ptr<httplib::ClientImpl> http, std::string base_path, std::string server,
-             std::shared_ptr<TokenSource> tokens);
+             std::shared_ptr<TokenSource> tokens, bool gzip);
   Expected<std::multimap<std::string, std::string>> Headers();
 
   std::unique_ptr<httplib::ClientImpl> http_;
   std::string base_path_;  // a path prefix in the server URL (API proxies), without a slash
   std::string server_;
   std::shared_ptr<TokenSource> tokens_;
+  const bool gzip_;  // send Accept-Encoding: gzip
 };
 
 }  // namespace kr::kube

@@ -1,5 +1,8 @@
 #include "tools/kr-apiserver/service_defaults.h"
 
+#include <functional>
+#include <set>
+
 #include "tools/kr-apiserver/resources.h"
 
 namespace kr::apiserver {
@@ -42,18 +45,76 @@ std::optional<ServiceNetwork> ParseServiceNetwork(const std::string& cidr) {
   return network;
 }
 
-void AddAllocations(const json& service, ServiceAllocations& used) {
-  const json* spec = service.contains("spec") ? &service["spec"] : nullptr;
-  if (!spec || !spec->is_object()) return;
+namespace {
+
+// The ClusterIP and the NodePorts a service holds.
+void ForEachAllocation(const json& service, const std::function<void(const std::string&)>& on_ip,
+                       const std::function<void(int)>& on_port) {
+  auto spec = service.find("spec");
+  if (spec == service.end() || !spec->is_object()) return;
   std::string ip = StringField(*spec, "clusterIP");
-  if (!ip.empty() && ip != "None") used.cluster_ips.insert(ip);
-  if (spec->contains("ports") && (*spec)["ports"].is_array()) {
-    for (const auto& port : (*spec)["ports"]) {
-      if (port.is_object() && port.contains("nodePort") && port["nodePort"].is_number_integer()) {
-        used.node_ports.insert(port["nodePort"].get<int>());
-      }
-    }
+  if (!ip.empty() && ip != "None") on_ip(ip);
+  auto ports = spec->find("ports");
+  if (ports == spec->end() || !ports->is_array()) return;
+  for (const auto& port : *ports) {
+    if (!port.is_object()) continue;
+    auto node_port = port.find("nodePort");
+    if (node_port != port.end() && node_port->is_number_integer()) on_port(node_port->get<int>());
   }
+}
+
+// The offset of `ip` in `network`, if it is an IPv4 address in it.
+std::optional<uint32_t> OffsetIn(const ServiceNetwork& network, const std::string& ip) {
+  in_addr addr{};
+  if (inet_pton(AF_INET, ip.c_str(), &addr) != 1) return std::nullopt;
+  const uint32_t host = ntohl(addr.s_addr);
+  const uint32_t size = uint32_t{1} << (32 - network.prefix);
+  if (host < network.base || host - network.base >= size) return std::nullopt;
+  return host - network.base;
+}
+
+}  // namespace
+
+void ServiceAllocations::Add(const json& service) {
+  ForEachAllocation(
+      service, [&](const std::string& ip) { ++cluster_ips_[ip]; },
+      [&](int port) { ++node_ports_[port]; });
+}
+
+void ServiceAllocations::Remove(const json& service) {
+  ForEachAllocation(
+      service,
+      [&](const std::string& ip) {
+        auto it = cluster_ips_.find(ip);
+        if (it == cluster_ips_.end() || --it->second > 0) return;
+        cluster_ips_.erase(it);
+        if (!mark_network_) return;
+        if (auto offset = OffsetIn(*mark_network_, ip); offset && *offset < next_free_) {
+          next_free_ = std::max<uint32_t>(*offset, 2);
+        }
+      },
+      [&](int port) {
+        auto it = node_ports_.find(port);
+        if (it != node_ports_.end() && --it->second == 0) node_ports_.erase(it);
+      });
+}
+
+void ServiceAllocations::Clear() {
+  cluster_ips_.clear();
+  node_ports_.clear();
+  mark_network_.reset();
+  next_free_ = 2;
+}
+
+uint32_t ServiceAllocations::FirstFreeOffset(const ServiceNetwork& network) const {
+  if (!mark_network_ || mark_network_->base != network.base ||
+      mark_network_->prefix != network.prefix) {
+    mark_network_ = network;
+    next_free_ = 2;
+  }
+  const uint32_t size = uint32_t{1} << (32 - network.prefix);
+  while (next_free_ + 1 < size && HasClusterIp(IpString(network.base + next_free_))) ++next_free_;
+  return next_free_;
 }
 
 std::optional<ApiError> DefaultService(json& service, const json* previous,
@@ -78,19 +139,15 @@ std::optional<ApiError> DefaultService(json& service, const json* previous,
   std::string cluster_ip = StringField(spec, "clusterIP");
   if (cluster_ip.empty() && old_spec) cluster_ip = StringField(*old_spec, "clusterIP");
   if (cluster_ip.empty()) {
-    uint32_t size = uint32_t{1} << (32 - network.prefix);
-    for (uint32_t offset = 2; offset + 1 < size; ++offset) {
-      std::string candidate = IpString(network.base + offset);
-      if (!used.cluster_ips.count(candidate)) {
-        cluster_ip = candidate;
-        break;
-      }
+    const uint32_t size = uint32_t{1} << (32 - network.prefix);
+    if (const uint32_t offset = used.FirstFreeOffset(network); offset + 1 < size) {
+      cluster_ip = IpString(network.base + offset);
     }
     if (cluster_ip.empty()) {
       return ServiceInvalid(service, "spec.clusterIPs",
                             "Internal error: failed to allocate a serviceIP: range is full");
     }
-  } else if (!previous && cluster_ip != "None" && used.cluster_ips.count(cluster_ip)) {
+  } else if (!previous && cluster_ip != "None" && used.HasClusterIp(cluster_ip)) {
     return ServiceInvalid(service, "spec.clusterIPs",
                           "Invalid value: [\"" + cluster_ip + "\"]: failed to allocate IP " +
                               cluster_ip + ": provided IP is already allocated");
@@ -101,7 +158,7 @@ std::optional<ApiError> DefaultService(json& service, const json* previous,
   if (!spec.contains("ipFamilyPolicy")) spec["ipFamilyPolicy"] = "SingleStack";
 
   if (!spec.contains("ports") || !spec["ports"].is_array()) return std::nullopt;
-  std::set<int> taken = used.node_ports;
+  std::set<int> taken_here;  // by earlier ports of this service
   const bool wants_node_ports = type == "NodePort" || type == "LoadBalancer";
   for (size_t i = 0; i < spec["ports"].size(); ++i) {
     json& port = spec["ports"][i];
@@ -119,9 +176,9 @@ std::optional<ApiError> DefaultService(json& service, const json* previous,
       if (port.contains("nodePort")) continue;
     }
     for (int candidate = network.node_port_min; candidate <= network.node_port_max; ++candidate) {
-      if (!taken.count(candidate)) {
+      if (!used.HasNodePort(candidate) && !taken_here.count(candidate)) {
         port["nodePort"] = candidate;
-        taken.insert(candidate);
+        taken_here.insert(candidate);
         break;
       }
     }

@@ -7,9 +7,9 @@
 #include <arpa/inet.h>
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "tools/kr-apiserver/api_error.h"
@@ -26,13 +26,30 @@ struct ServiceNetwork {
 // Parses "10.96.0.0/12" (IPv4 only).
 std::optional<ServiceNetwork> ParseServiceNetwork(const std::string& cidr);
 
-struct ServiceAllocations {
-  std::set<std::string> cluster_ips;
-  std::set<int> node_ports;
-};
+// What the stored Services hold: ClusterIPs and NodePorts, each with the number of services
+// holding it (a client may set a taken address on update). Kept up to date by the store as
+// services come and go, so a create costs O(log n), not a scan of every service.
+class ServiceAllocations {
+ public:
+  void Add(const nlohmann::json& service);
+  void Remove(const nlohmann::json& service);
+  void Clear();
 
-// Collects what `service` holds (for building ServiceAllocations from stored objects).
-void AddAllocations(const nlohmann::json& service, ServiceAllocations& used);
+  bool HasClusterIp(const std::string& ip) const { return cluster_ips_.count(ip) > 0; }
+  bool HasNodePort(int port) const { return node_ports_.count(port) > 0; }
+  size_t cluster_ip_count() const { return cluster_ips_.size(); }
+
+  // The lowest offset from 2 in `network` whose address is free (the size of the range minus
+  // one when none is). Amortized O(log n): every offset below a remembered mark is taken.
+  uint32_t FirstFreeOffset(const ServiceNetwork& network) const;
+
+ private:
+  std::map<std::string, int> cluster_ips_;
+  std::map<int, int> node_ports_;
+  // Every offset in [2, next_free_) of mark_network_ is taken.
+  mutable std::optional<ServiceNetwork> mark_network_;
+  mutable uint32_t next_free_ = 2;
+};
 
 // Fills defaults and allocates into `service` (a new object, or an update when `previous` is
 // set: addresses and node ports the update leaves out are carried over). Fails with 422 when

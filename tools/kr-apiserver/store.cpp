@@ -130,7 +130,7 @@ ApiResult<ObjectPtr> Store::Create(const ResourceType& type, const std::string& 
   if (map.count(key)) return AlreadyExists(type, name);
   meta["name"] = name;
   if (type.kind == "Service") {
-    if (auto error = DefaultServiceLocked(object, key, nullptr)) return *error;
+    if (auto error = DefaultServiceLocked(object, nullptr)) return *error;
   }
   meta["uid"] = RandomUuid();
   meta["creationTimestamp"] = NowRfc3339();
@@ -152,19 +152,17 @@ ApiResult<ObjectPtr> Store::Create(const ResourceType& type, const std::string& 
   meta["resourceVersion"] = std::to_string(rv);
   auto stored = std::make_shared<const json>(std::move(object));
   map.emplace(key, stored);
+  if (type.kind == "Service") service_allocations_.Add(*stored);
   Record({rv, &type, EventType::kAdded, key, stored, nullptr});
   return ObjectPtr(stored);
 }
 
-std::optional<ApiError> Store::DefaultServiceLocked(json& service, const std::string& key,
-                                                    const json* previous) {
-  ServiceAllocations used;
-  if (const ObjectMap* services = FindMap(*FindResourceType("", "v1", "services"))) {
-    for (const auto& [other_key, other] : *services) {
-      if (other_key != key) AddAllocations(*other, used);
-    }
-  }
-  return DefaultService(service, previous, service_network_, used);
+std::optional<ApiError> Store::DefaultServiceLocked(json& service, const json* previous) {
+  // Against every other service: the one being updated lends its own addresses meanwhile.
+  if (previous) service_allocations_.Remove(*previous);
+  auto error = DefaultService(service, previous, service_network_, service_allocations_);
+  if (previous) service_allocations_.Add(*previous);
+  return error;
 }
 
 ApiResult<ObjectPtr> Store::Get(const ResourceType& type, const std::string& ns,
@@ -266,7 +264,7 @@ ApiResult<ObjectPtr> Store::UpdateLocked(const ResourceType& type, const std::st
     meta["generation"] = spec_changed ? generation + 1 : generation;
   }
   if (type.kind == "Service" && scope == UpdateScope::kMain) {
-    if (auto error = DefaultServiceLocked(result, key, current.get())) return *error;
+    if (auto error = DefaultServiceLocked(result, current.get())) return *error;
   }
   meta["resourceVersion"] = MetaString(*current, "resourceVersion");
   // An update that changes nothing is not written and produces no event, as with etcd.
@@ -276,18 +274,22 @@ ApiResult<ObjectPtr> Store::UpdateLocked(const ResourceType& type, const std::st
   auto stored = std::make_shared<const json>(std::move(result));
   ObjectPtr previous = current;
   MapFor(type)[key] = stored;
+  if (type.kind == "Service") {
+    service_allocations_.Remove(*previous);
+    service_allocations_.Add(*stored);
+  }
   Record({rv, &type, EventType::kModified, key, stored, previous});
   return ObjectPtr(stored);
 }
 
-ObjectPtr Store::DeleteLocked(const ResourceType& type, const std::string& key,
-                              const ObjectPtr& current) {
+ObjectPtr Store::DeleteLocked(const ResourceType& type, std::string key, ObjectPtr current) {
   uint64_t rv = ++rv_;
   json last = *current;
   last["metadata"]["resourceVersion"] = std::to_string(rv);
   auto stored = std::make_shared<const json>(std::move(last));
   ObjectPtr previous = current;
   MapFor(type).erase(key);
+  if (type.kind == "Service") service_allocations_.Remove(*previous);
   Record({rv, &type, EventType::kDeleted, key, stored, previous});
   return stored;
 }
@@ -507,6 +509,7 @@ Status Store::Load(const json& state) {
   std::lock_guard<std::mutex> lock(mu_);
   objects_.clear();
   history_.clear();
+  service_allocations_.Clear();
   for (const auto& item : state["objects"]) {
     const ResourceType* type = nullptr;
     for (const auto& candidate : AllResourceTypes()) {
@@ -521,7 +524,14 @@ Status Store::Load(const json& state) {
     object.erase("apiVersion");
     std::string key =
         Key(type->namespaced ? MetaString(object, "namespace") : "", MetaString(object, "name"));
-    MapFor(*type)[key] = std::make_shared<const json>(std::move(object));
+    auto stored = std::make_shared<const json>(std::move(object));
+    if (type->kind == "Service") {
+      if (auto replaced = MapFor(*type).find(key); replaced != MapFor(*type).end()) {
+        service_allocations_.Remove(*replaced->second);
+      }
+      service_allocations_.Add(*stored);
+    }
+    MapFor(*type)[key] = std::move(stored);
   }
   rv_ = state["resourceVersion"].get<uint64_t>();
   compacted_rv_ = rv_;  // no history survives a restart

@@ -143,11 +143,11 @@ class Store {
   ApiResult<ObjectPtr> UpdateLocked(const ResourceType& type, const std::string& key,
                                     const ObjectPtr& current, nlohmann::json object,
                                     UpdateScope scope);
-  ObjectPtr DeleteLocked(const ResourceType& type, const std::string& key,
-                         const ObjectPtr& current);
+  // `key` and `current` are copies: callers may pass references into the map being erased.
+  ObjectPtr DeleteLocked(const ResourceType& type, std::string key, ObjectPtr current);
   void Record(StoredEvent event);
   // Service defaults and allocations, against every other stored Service.
-  std::optional<ApiError> DefaultServiceLocked(nlohmann::json& service, const std::string& key,
+  std::optional<ApiError> DefaultServiceLocked(nlohmann::json& service,
                                                const nlohmann::json* previous);
 
   mutable std::mutex mu_;
@@ -160,6 +160,7 @@ class Store {
   uint64_t saved_rv_ = 0;
   bool stopped_ = false;
   ServiceNetwork service_network_;
+  ServiceAllocations service_allocations_;  // of every stored Service
 };
 
 // `object` serialized with kind and apiVersion first, as single-object answers carry them.

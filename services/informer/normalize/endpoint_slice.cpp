@@ -43,7 +43,7 @@ EndpointSliceShare Normalize(const json& object) {
     Invalid("addressType", "unknown address type \"" + address_type + "\"");
   }
 
-  const std::vector<model::EndpointPort> ports = ReadPorts(object);
+  share.ports = ReadPorts(object);
   const json& endpoints = Array(object, "endpoints", "");
   for (size_t i = 0; i < endpoints.size(); ++i) {
     const std::string path = "endpoints[" + std::to_string(i) + "]";
@@ -65,9 +65,9 @@ EndpointSliceShare Normalize(const json& object) {
     endpoint.node_name = String(endpoints[i], "nodeName", path);
     endpoint.zone = String(endpoints[i], "zone", path);
     endpoint.hostname = String(endpoints[i], "hostname", path);
-    endpoint.ports = ports;
     share.endpoints.push_back(std::move(endpoint));
   }
+  share.endpoints.shrink_to_fit();
   return share;
 }
 

@@ -12,11 +12,16 @@ int Rank(const model::Endpoint& e) {
   return (e.ready ? 4 : 0) + (e.serving ? 2 : 0) + (e.terminating ? 0 : 1);
 }
 
+const std::vector<model::EndpointPort>& PortsOf(const model::Endpoint& e,
+                                                const EndpointSliceShare& share) {
+  return e.ports.empty() ? share.ports : e.ports;
+}
+
 // Identity of an endpoint across slices: its addresses and ports.
-std::string Identity(const model::Endpoint& e) {
+std::string Identity(const model::Endpoint& e, const std::vector<model::EndpointPort>& ports) {
   std::string id;
   for (const std::string& address : e.addresses) id += address + ",";
-  for (const model::EndpointPort& port : e.ports) {
+  for (const model::EndpointPort& port : ports) {
     id += "|" + port.name + "/" + port.protocol + "/" + std::to_string(port.port);
   }
   return id;
@@ -60,15 +65,26 @@ EndpointsMerger::Change EndpointsMerger::Merge(const std::string& service_key) c
   const size_t slash = service_key.find('/');
   merged.ns = service_key.substr(0, slash);
   merged.name = service_key.substr(slash + 1);
-  std::map<std::string, const model::Endpoint*> best;  // identity -> most ready copy
+  struct Copy {
+    const model::Endpoint* endpoint;
+    const std::vector<model::EndpointPort>* ports;
+  };
+  std::map<std::string, Copy> best;  // identity -> most ready copy
   for (const std::string& slice_key : owner->second) {
-    for (const model::Endpoint& endpoint : slices_.at(slice_key).endpoints) {
-      auto [it, inserted] = best.try_emplace(Identity(endpoint), &endpoint);
-      if (!inserted && Rank(endpoint) > Rank(*it->second)) it->second = &endpoint;
+    const EndpointSliceShare& share = slices_.at(slice_key);
+    for (const model::Endpoint& endpoint : share.endpoints) {
+      const auto& ports = PortsOf(endpoint, share);
+      auto [it, inserted] = best.try_emplace(Identity(endpoint, ports), Copy{&endpoint, &ports});
+      if (!inserted && Rank(endpoint) > Rank(*it->second.endpoint)) {
+        it->second = Copy{&endpoint, &ports};
+      }
     }
   }
   merged.endpoints.reserve(best.size());
-  for (const auto& [identity, endpoint] : best) merged.endpoints.push_back(*endpoint);
+  for (const auto& [identity, copy] : best) {
+    merged.endpoints.push_back(*copy.endpoint);
+    merged.endpoints.back().ports = *copy.ports;
+  }
   std::sort(merged.endpoints.begin(), merged.endpoints.end(),
             [](const model::Endpoint& a, const model::Endpoint& b) {
               return std::tie(a.addresses, a.node_name) < std::tie(b.addresses, b.node_name);

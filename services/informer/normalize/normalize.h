@@ -20,9 +20,12 @@ Expected<model::Namespace> NormalizeNamespace(const nlohmann::json& object);
 Expected<model::NetworkPolicy> NormalizeNetworkPolicy(const nlohmann::json& object);
 
 // One EndpointSlice's share of its service's endpoints (merged by EndpointsMerger).
+// The slice's ports are held once, not per endpoint (a slice has up to 1,000 endpoints sharing
+// them): an endpoint whose own ports are empty has the slice's.
 struct EndpointSliceShare {
   std::string service_key;  // namespace/service, from the kubernetes.io/service-name label
   std::vector<model::Endpoint> endpoints;
+  std::vector<model::EndpointPort> ports;
 };
 // FQDN slices carry no addresses a proxy can use: they yield an empty share.
 Expected<EndpointSliceShare> NormalizeEndpointSlice(const nlohmann::json& object);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "services/informer/normalize/endpoints_merger.h"
+#include "services/informer/normalize/filtered_twin.h"
 #include "services/informer/normalize/normalize.h"
 #include "services/informer/normalize/validation.h"
 
@@ -61,13 +62,17 @@ TEST_CASE("malformed services are rejected with the field named", "[normalize][b
   };
   for (const auto& [object, field] : corpus) {
     INFO(object.dump());
-    CHECK_THAT(ErrorOf(NormalizeService(object)), Catch::Contains(field));
+    CHECK_THAT(ErrorOf(BothWays(NormalizeService, object, ServiceFieldsRead())),
+               Catch::Contains(field));
   }
 }
 
 TEST_CASE("service defaults are the apiserver's", "[normalize]") {
-  auto svc = NormalizeService(Service(
-      {{"clusterIP", "10.96.0.1"}, {"sessionAffinity", "ClientIP"}, {"ports", {{{"port", 443}}}}}));
+  auto svc = BothWays(NormalizeService,
+                      Service({{"clusterIP", "10.96.0.1"},
+                               {"sessionAffinity", "ClientIP"},
+                               {"ports", {{{"port", 443}}}}}),
+                      ServiceFieldsRead());
   REQUIRE(svc.ok());
   CHECK(svc->type == "ClusterIP");
   CHECK(svc->ports[0].protocol == "TCP");
@@ -75,7 +80,7 @@ TEST_CASE("service defaults are the apiserver's", "[normalize]") {
   CHECK(svc->session_affinity_timeout_seconds == 10800);
   CHECK(svc->external_traffic_policy == "Cluster");
 
-  auto headless = NormalizeService(Service({{"clusterIP", "None"}}));
+  auto headless = BothWays(NormalizeService, Service({{"clusterIP", "None"}}), ServiceFieldsRead());
   REQUIRE(headless.ok());
   CHECK(headless->headless);
   CHECK(headless->cluster_ips.empty());
@@ -99,7 +104,7 @@ TEST_CASE("malformed pods are rejected with the field named", "[normalize][bad]"
   };
   for (const auto& [object, field] : corpus) {
     INFO(object.dump());
-    CHECK_THAT(ErrorOf(NormalizePod(object)), Catch::Contains(field));
+    CHECK_THAT(ErrorOf(BothWays(NormalizePod, object, PodFieldsRead())), Catch::Contains(field));
   }
 }
 
@@ -133,22 +138,28 @@ TEST_CASE("malformed network policies are rejected with the field named", "[norm
   };
   for (const auto& [object, field] : corpus) {
     INFO(object.dump());
-    CHECK_THAT(ErrorOf(NormalizeNetworkPolicy(object)), Catch::Contains(field));
+    CHECK_THAT(ErrorOf(BothWays(NormalizeNetworkPolicy, object, NetworkPolicyFieldsRead())),
+               Catch::Contains(field));
   }
 }
 
 TEST_CASE("policyTypes default as the apiserver defaults them", "[normalize]") {
   // Unknown fields are ignored: a rule holding only a stray podSelector is an empty rule.
-  auto stray = NormalizeNetworkPolicy(Policy({{"ingress", {{{"podSelector", json::object()}}}}}));
+  auto stray =
+      BothWays(NormalizeNetworkPolicy, Policy({{"ingress", {{{"podSelector", json::object()}}}}}),
+               NetworkPolicyFieldsRead());
   REQUIRE(stray.ok());
   CHECK(stray->ingress.size() == 1);
   CHECK(stray->ingress[0].peers.empty());
 
-  auto ingress_only = NormalizeNetworkPolicy(Policy({{"podSelector", json::object()}}));
+  auto ingress_only = BothWays(NormalizeNetworkPolicy, Policy({{"podSelector", json::object()}}),
+                               NetworkPolicyFieldsRead());
   REQUIRE(ingress_only.ok());
   CHECK(ingress_only->policy_types == std::vector<std::string>{"Ingress"});
-  auto with_egress = NormalizeNetworkPolicy(
-      Policy({{"podSelector", json::object()}, {"egress", {json::object()}}}));
+  auto with_egress =
+      BothWays(NormalizeNetworkPolicy,
+               Policy({{"podSelector", json::object()}, {"egress", {json::object()}}}),
+               NetworkPolicyFieldsRead());
   REQUIRE(with_egress.ok());
   CHECK(with_egress->policy_types == std::vector<std::string>{"Ingress", "Egress"});
   // An empty rule (no ports, no peers) is kept: it means "everything".
@@ -159,20 +170,27 @@ TEST_CASE("policyTypes default as the apiserver defaults them", "[normalize]") {
 
 TEST_CASE("malformed endpoint slices are rejected; conditions default as the API says",
           "[normalize][bad]") {
-  CHECK_THAT(ErrorOf(NormalizeEndpointSlice(Slice({{{"addresses", {"10.1.1"}}}}))),
+  CHECK_THAT(ErrorOf(BothWays(NormalizeEndpointSlice, Slice({{{"addresses", {"10.1.1"}}}}),
+                              EndpointSliceFieldsRead())),
              Catch::Contains("endpoints[0].addresses"));
-  CHECK_THAT(ErrorOf(NormalizeEndpointSlice(Slice({{{"addresses", json::array()}}}))),
+  CHECK_THAT(ErrorOf(BothWays(NormalizeEndpointSlice, Slice({{{"addresses", json::array()}}}),
+                              EndpointSliceFieldsRead())),
              Catch::Contains("endpoints[0].addresses"));
-  CHECK_THAT(ErrorOf(NormalizeEndpointSlice(Slice(json::array(), "IPX"))),
+  CHECK_THAT(ErrorOf(BothWays(NormalizeEndpointSlice, Slice(json::array(), "IPX"),
+                              EndpointSliceFieldsRead())),
              Catch::Contains("addressType"));
 
-  auto fqdn = NormalizeEndpointSlice(Slice({{{"addresses", {"db.example.test"}}}}, "FQDN"));
+  auto fqdn =
+      BothWays(NormalizeEndpointSlice, Slice({{{"addresses", {"db.example.test"}}}}, "FQDN"),
+               EndpointSliceFieldsRead());
   REQUIRE(fqdn.ok());
   CHECK(fqdn->endpoints.empty());
 
-  auto share = NormalizeEndpointSlice(Slice(
-      {{{"addresses", {"10.1.1.1"}}},
-       {{"addresses", {"10.1.1.2"}}, {"conditions", {{"ready", false}, {"terminating", true}}}}}));
+  auto share = BothWays(NormalizeEndpointSlice,
+                        Slice({{{"addresses", {"10.1.1.1"}}},
+                               {{"addresses", {"10.1.1.2"}},
+                                {"conditions", {{"ready", false}, {"terminating", true}}}}}),
+                        EndpointSliceFieldsRead());
   REQUIRE(share.ok());
   REQUIRE(share->endpoints.size() == 2);
   CHECK(share->endpoints[0].ready);

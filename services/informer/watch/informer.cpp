@@ -1,8 +1,33 @@
 #include "services/informer/watch/informer.h"
 
+#include <malloc.h>
+
 #include "common/log/log.h"
+#include "services/informer/normalize/fields_read.h"
 
 namespace kr::informer {
+
+namespace {
+
+kube::FieldFilter FieldsRead(Kind kind) {
+  switch (kind) {
+    case Kind::kNodes:
+      return NodeFieldsRead();
+    case Kind::kPods:
+      return PodFieldsRead();
+    case Kind::kServices:
+      return ServiceFieldsRead();
+    case Kind::kEndpointSlices:
+      return EndpointSliceFieldsRead();
+    case Kind::kNamespaces:
+      return NamespaceFieldsRead();
+    case Kind::kNetworkPolicies:
+      return NetworkPolicyFieldsRead();
+  }
+  return kube::FieldFilter::Everything();
+}
+
+}  // namespace
 
 Informer::Informer(TransportFactory transports, BusWriter& bus, kube::ReflectorOptions options)
     : transports_(std::move(transports)), bus_(bus), options_(options) {}
@@ -22,6 +47,7 @@ Status Informer::Start() {
     watcher->sink = std::make_unique<PublishingSink>(info, bus_, [this, raw] { OnListed(*raw); });
     kube::ReflectorOptions options = options_;
     options.seed = options_.seed + static_cast<uint64_t>(info.kind);  // spread watch timeouts
+    options.fields = FieldsRead(info.kind);
     watcher->reflector = std::make_unique<kube::Reflector>(
         std::string(info.path), *watcher->transport, *watcher->sink, options);
     watchers_.push_back(std::move(watcher));
@@ -51,6 +77,9 @@ void Informer::OnListed(Watcher& watcher) {
   bus_.MarkInSync();
   in_sync_ = true;
   KR_LOG(INFO) << "every kind listed: bus in sync";
+  // The initial lists freed far more than the state they left (response bodies, parse trees)
+  // in every reflector thread's arena; give those pages back instead of keeping the peak.
+  malloc_trim(0);
 }
 
 std::vector<Informer::KindState> Informer::States() const {
