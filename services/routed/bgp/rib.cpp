@@ -1,11 +1,71 @@
 #include "services/routed/bgp/rib.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace kr::bgp {
 namespace {
 
 constexpr uint32_t kDefaultLocalPref = 100;
+// Sweep the intern table when it holds this many more sets than after the last sweep.
+constexpr size_t kSweepSlack = 256;
+
+uint64_t Mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+
+uint64_t Finish(uint64_t h) {
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
+uint64_t HashAddress(uint64_t h, const IpAddress& address) {
+  h = Mix(h, static_cast<uint64_t>(address.family()));
+  for (uint8_t b : address.bytes()) h = Mix(h, b);
+  return h;
+}
+
+template <typename T>
+uint64_t HashValues(uint64_t h, const std::vector<T>& values) {
+  h = Mix(h, values.size());
+  for (const T& v : values) h = Mix(h, static_cast<uint64_t>(v));
+  return h;
+}
+
+size_t HashAttributes(const PathAttributes& a, const IpAddress& next_hop) {
+  uint64_t h = HashAddress(0, next_hop);
+  h = Mix(h, a.origin ? 1 + static_cast<uint64_t>(*a.origin) : 0);
+  if (a.as_path) {
+    for (const auto& segment : a.as_path->segments) {
+      h = Mix(h, static_cast<uint64_t>(segment.type));
+      h = HashValues(h, segment.asns);
+    }
+  } else {
+    h = Mix(h, 0xa5);
+  }
+  h = a.next_hop ? HashAddress(h, *a.next_hop) : Mix(h, 0);
+  h = Mix(h, a.med ? 1 + uint64_t{*a.med} : 0);
+  h = Mix(h, a.local_pref ? 1 + uint64_t{*a.local_pref} : 0);
+  h = Mix(h, a.atomic_aggregate ? 1 : 0);
+  if (a.aggregator) h = HashAddress(Mix(h, a.aggregator->asn), a.aggregator->address);
+  h = HashValues(h, a.communities);
+  h = a.originator_id ? HashAddress(h, *a.originator_id) : Mix(h, 0);
+  h = HashValues(h, a.cluster_list);
+  h = HashValues(h, a.extended_communities);
+  for (const LargeCommunity& c : a.large_communities) {
+    h = Mix(Mix(Mix(h, c.global_admin), c.local_data1), c.local_data2);
+  }
+  for (const RawAttribute& raw : a.unknown_transitive) {
+    h = Mix(Mix(h, raw.type), raw.flags);
+    h = HashValues(h, raw.value);
+  }
+  return static_cast<size_t>(Finish(h));
+}
 
 bool HasCommunity(const PathAttributes& attributes, uint32_t community) {
   return std::find(attributes.communities.begin(), attributes.communities.end(), community) !=
@@ -18,8 +78,24 @@ size_t PathLength(const PathAttributes& attributes) {
 
 }  // namespace
 
+size_t Rib::PrefixHash::operator()(const IpPrefix& prefix) const noexcept {
+  return static_cast<size_t>(Finish(HashAddress(prefix.length(), prefix.address())));
+}
+
 bool Rib::Better(const RibRoute& a, const RibRoute& b) const {
-  auto peer_of = [&](const RibRoute& r) -> const RibPeer* {
+  return Prefers(a.from, a.attributes, b.from, b.attributes);
+}
+
+bool Rib::Prefers(PeerId a_from, const PathAttributes& a_attributes, PeerId b_from,
+                  const PathAttributes& b_attributes) const {
+  // The attributes stand in for the routes below, as RibRoute did before interning.
+  struct View {
+    PeerId from;
+    const PathAttributes& attributes;
+  };
+  const View a{a_from, a_attributes};
+  const View b{b_from, b_attributes};
+  auto peer_of = [&](const View& r) -> const RibPeer* {
     auto it = peers_.find(r.from);
     return it == peers_.end() ? nullptr : &it->second;
   };
@@ -40,7 +116,7 @@ bool Rib::Better(const RibRoute& a, const RibRoute& b) const {
   const auto origin_b = b.attributes.origin.value_or(Origin::kIncomplete);
   if (origin_a != origin_b) return origin_a < origin_b;
   // MED only between routes from the same neighbouring AS; a missing MED is 0 (RFC 4271).
-  auto neighbour_as = [](const RibRoute& r, const RibPeer* p) -> uint32_t {
+  auto neighbour_as = [](const View& r, const RibPeer* p) -> uint32_t {
     if (r.attributes.as_path) {
       if (auto first = r.attributes.as_path->FirstAs()) return *first;
     }
@@ -54,7 +130,7 @@ bool Rib::Better(const RibRoute& a, const RibRoute& b) const {
   if (pa != nullptr && pb != nullptr && pa->ibgp != pb->ibgp) return !pa->ibgp;
   // Lowest BGP identifier (the ORIGINATOR_ID stands in for it when reflected), then the
   // lowest peer address.
-  auto id_of = [](const RibRoute& r, const RibPeer* p) -> uint32_t {
+  auto id_of = [](const View& r, const RibPeer* p) -> uint32_t {
     if (r.attributes.originator_id) return r.attributes.originator_id->v4();
     return p != nullptr ? p->router_id : 0;
   };
@@ -69,12 +145,42 @@ bool Rib::Better(const RibRoute& a, const RibRoute& b) const {
   return a.from < b.from;
 }
 
+Rib::SharedAttributes Rib::Intern(PathAttributes attributes, const IpAddress& next_hop) {
+  const size_t hash = HashAttributes(attributes, next_hop);
+  std::vector<SharedAttributes>& bucket = interned_[hash];
+  for (const SharedAttributes& stored : bucket) {
+    if (stored->next_hop == next_hop && stored->attributes == attributes) return stored;
+  }
+  bucket.push_back(std::make_shared<const StoredAttributes>(
+      StoredAttributes{std::move(attributes), next_hop, hash}));
+  ++interned_count_;
+  return bucket.back();
+}
+
+void Rib::SweepInterned() {
+  // Amortized: a full pass only after the table has grown by a slack since the last one.
+  if (interned_count_ < 2 * interned_after_sweep_ + kSweepSlack) return;
+  for (auto it = interned_.begin(); it != interned_.end();) {
+    auto& bucket = it->second;
+    std::erase_if(bucket, [](const SharedAttributes& s) { return s.use_count() == 1; });
+    it = bucket.empty() ? interned_.erase(it) : std::next(it);
+  }
+  interned_count_ = 0;
+  for (const auto& [hash, bucket] : interned_) interned_count_ += bucket.size();
+  interned_after_sweep_ = interned_count_;
+}
+
 std::vector<OutgoingRoute> Rib::PeerUp(const RibPeer& peer) {
   peers_[peer.id] = peer;
   up_.insert(peer.id);
   adj_out_[peer.id].clear();
+  std::vector<IpPrefix> prefixes;
+  prefixes.reserve(table_.size());
+  for (const auto& [prefix, entry] : table_) prefixes.push_back(prefix);
+  std::sort(prefixes.begin(), prefixes.end());
   std::vector<OutgoingRoute> out;
-  for (const auto& [prefix, from] : best_) ExportTo(peers_[peer.id], prefix, out);
+  for (const IpPrefix& prefix : prefixes) ExportTo(peers_[peer.id], prefix, out);
+  SweepInterned();
   return out;
 }
 
@@ -82,18 +188,25 @@ std::vector<OutgoingRoute> Rib::PeerDown(PeerId peer, bool keep_stale) {
   std::vector<OutgoingRoute> out;
   up_.erase(peer);
   adj_out_.erase(peer);
-  std::set<IpPrefix> affected;
-  for (const auto& [prefix, routes] : candidates_) {
-    if (routes.count(peer) != 0) affected.insert(prefix);
+  std::vector<IpPrefix> affected;
+  for (const auto& [prefix, entry] : table_) {
+    for (const Candidate& c : entry.candidates) {
+      if (c.from == peer) affected.push_back(prefix);
+    }
   }
   if (keep_stale && peers_.count(peer) != 0 && !affected.empty()) {
     // The routes stay in the Loc-RIB and with the peers they were sent to.
-    stale_[peer] = std::move(affected);
+    auto& stale = stale_[peer];
+    stale.clear();
+    stale.insert(affected.begin(), affected.end());
+    SweepInterned();
     return out;
   }
   peers_.erase(peer);
   stale_.erase(peer);
-  for (const IpPrefix& prefix : affected) SetCandidate(peer, prefix, std::nullopt, out);
+  std::sort(affected.begin(), affected.end());
+  for (const IpPrefix& prefix : affected) SetCandidate(peer, prefix, nullptr, out);
+  SweepInterned();
   return out;
 }
 
@@ -109,12 +222,14 @@ std::vector<OutgoingRoute> Rib::FlushStale(PeerId peer, std::optional<AfiSafi> f
   for (const IpPrefix& prefix : it->second) {
     if (!family || UnicastOf(prefix.family()) == *family) flush.push_back(prefix);
   }
-  for (const IpPrefix& prefix : flush) SetCandidate(peer, prefix, std::nullopt, out);
+  std::sort(flush.begin(), flush.end());
+  for (const IpPrefix& prefix : flush) SetCandidate(peer, prefix, nullptr, out);
   // SetCandidate unmarked them; a peer that is gone and has nothing left is forgotten.
   if (auto left = stale_.find(peer); left != stale_.end() && left->second.empty()) {
     stale_.erase(left);
     if (!IsUp(peer)) peers_.erase(peer);
   }
+  SweepInterned();
   return out;
 }
 
@@ -133,100 +248,131 @@ std::vector<OutgoingRoute> Rib::Apply(PeerId peer_id, const UpdateMessage& updat
   std::vector<OutgoingRoute> out;
   auto peer = peers_.find(peer_id);
   if (peer == peers_.end() || !IsUp(peer_id)) return out;
-  for (const IpPrefix& prefix : update.withdrawn) SetCandidate(peer_id, prefix, std::nullopt, out);
+  for (const IpPrefix& prefix : update.withdrawn) SetCandidate(peer_id, prefix, nullptr, out);
   if (update.mp_unreach) {
     for (const IpPrefix& prefix : update.mp_unreach->withdrawn) {
-      SetCandidate(peer_id, prefix, std::nullopt, out);
+      SetCandidate(peer_id, prefix, nullptr, out);
     }
   }
   const bool rejected = Rejected(peer->second, update.attributes);
-  auto add = [&](const IpPrefix& prefix, const IpAddress& next_hop) {
+  // One shared attribute set per next hop for all the UPDATE's prefixes.
+  auto stored_for = [&](const IpAddress& next_hop) {
+    PathAttributes attributes = update.attributes;
+    attributes.next_hop.reset();  // kept beside them, for both families
+    if (!peer->second.ibgp) attributes.local_pref.reset();
+    return Intern(std::move(attributes), next_hop);
+  };
+  auto add_all = [&](const std::vector<IpPrefix>& prefixes, const IpAddress& next_hop) {
     const auto& reject = peer->second.import_reject;
-    if (rejected || std::any_of(reject.begin(), reject.end(),
-                                [&](const PrefixRange& r) { return r.Matches(prefix); })) {
-      SetCandidate(peer_id, prefix, std::nullopt, out);
-      return;
+    SharedAttributes stored = rejected ? nullptr : stored_for(next_hop);
+    for (const IpPrefix& prefix : prefixes) {
+      const bool drop = rejected || std::any_of(reject.begin(), reject.end(),
+                                                [&](const auto& r) { return r.Matches(prefix); });
+      SetCandidate(peer_id, prefix, drop ? nullptr : stored, out);
     }
-    RibRoute route{peer_id, prefix, update.attributes, next_hop};
-    route.attributes.next_hop.reset();  // kept in next_hop, for both families
-    if (!peer->second.ibgp) route.attributes.local_pref.reset();
-    SetCandidate(peer_id, prefix, std::move(route), out);
   };
   if (!update.nlri.empty() && update.attributes.next_hop) {
-    for (const IpPrefix& prefix : update.nlri) add(prefix, *update.attributes.next_hop);
+    add_all(update.nlri, *update.attributes.next_hop);
   }
-  if (update.mp_reach) {
-    for (const IpPrefix& prefix : update.mp_reach->nlri) add(prefix, update.mp_reach->next_hop);
+  if (update.mp_reach && !update.mp_reach->nlri.empty()) {
+    add_all(update.mp_reach->nlri, update.mp_reach->next_hop);
   }
+  SweepInterned();
   return out;
 }
 
 std::vector<OutgoingRoute> Rib::Originate(const IpPrefix& prefix, Origin origin,
                                           std::vector<uint32_t> communities) {
-  RibRoute route;
-  route.from = kLocalPeer;
-  route.prefix = prefix;
-  route.attributes.origin = origin;
-  route.attributes.as_path = AsPath{};
-  route.attributes.communities = std::move(communities);
+  PathAttributes attributes;
+  attributes.origin = origin;
+  attributes.as_path = AsPath{};
+  attributes.communities = std::move(communities);
   std::vector<OutgoingRoute> out;
-  SetCandidate(kLocalPeer, prefix, std::move(route), out);
+  SetCandidate(kLocalPeer, prefix, Intern(std::move(attributes), IpAddress{}), out);
+  SweepInterned();
   return out;
 }
 
 std::vector<OutgoingRoute> Rib::WithdrawLocal(const IpPrefix& prefix) {
   std::vector<OutgoingRoute> out;
-  SetCandidate(kLocalPeer, prefix, std::nullopt, out);
+  SetCandidate(kLocalPeer, prefix, nullptr, out);
+  SweepInterned();
   return out;
 }
 
-void Rib::SetCandidate(PeerId peer, const IpPrefix& prefix, std::optional<RibRoute> route,
+void Rib::SetCandidate(PeerId peer, const IpPrefix& prefix, SharedAttributes stored,
                        std::vector<OutgoingRoute>& out) {
-  if (auto stale = stale_.find(peer); stale != stale_.end()) stale->second.erase(prefix);
-  std::optional<PeerId> best_before;
-  if (auto it = best_.find(prefix); it != best_.end()) best_before = it->second;
-  if (route) {
-    candidates_[prefix][peer] = std::move(*route);
-  } else {
-    auto it = candidates_.find(prefix);
-    if (it == candidates_.end() || it->second.erase(peer) == 0) return;
-    if (it->second.empty()) candidates_.erase(it);
+  if (!stale_.empty()) {
+    if (auto stale = stale_.find(peer); stale != stale_.end()) stale->second.erase(prefix);
   }
-  Reselect(prefix, out);
+  auto of_peer = [peer](const Candidate& c) { return c.from == peer; };
+  std::optional<PeerId> best_before;
   std::optional<PeerId> best_after;
-  if (auto it = best_.find(prefix); it != best_.end()) best_after = it->second;
+  if (stored) {
+    auto [it, inserted] = table_.try_emplace(prefix);
+    PrefixEntry& entry = it->second;
+    if (!inserted) best_before = entry.candidates[entry.best].from;
+    auto c = std::find_if(entry.candidates.begin(), entry.candidates.end(), of_peer);
+    if (c != entry.candidates.end()) {
+      c->stored = std::move(stored);
+    } else {
+      entry.candidates.push_back(Candidate{peer, std::move(stored)});
+    }
+    SelectBest(entry);
+    best_after = entry.candidates[entry.best].from;
+  } else {
+    auto it = table_.find(prefix);
+    if (it == table_.end()) return;
+    PrefixEntry& entry = it->second;
+    auto c = std::find_if(entry.candidates.begin(), entry.candidates.end(), of_peer);
+    if (c == entry.candidates.end()) return;
+    best_before = entry.candidates[entry.best].from;
+    entry.candidates.erase(c);
+    if (entry.candidates.empty()) {
+      table_.erase(it);
+    } else {
+      SelectBest(entry);
+      best_after = entry.candidates[entry.best].from;
+    }
+  }
+  // Attributes of the same best route may have changed too, so every peer is re-diffed.
+  for (const auto& [id, p] : peers_) {
+    if (IsUp(id)) ExportTo(p, prefix, out);
+  }
   if (best_before != best_after || best_after == peer) ++generation_;
 }
 
-void Rib::Reselect(const IpPrefix& prefix, std::vector<OutgoingRoute>& out) {
-  auto it = candidates_.find(prefix);
-  if (it == candidates_.end()) {
-    best_.erase(prefix);
-  } else {
-    const RibRoute* best = nullptr;
-    for (const auto& [from, route] : it->second) {
-      if (best == nullptr || Better(route, *best)) best = &route;
-    }
-    best_[prefix] = best->from;
+void Rib::SelectBest(PrefixEntry& entry) const {
+  uint32_t best = 0;
+  for (uint32_t i = 1; i < entry.candidates.size(); ++i) {
+    const Candidate& c = entry.candidates[i];
+    const Candidate& b = entry.candidates[best];
+    if (Prefers(c.from, c.stored->attributes, b.from, b.stored->attributes)) best = i;
   }
-  // Attributes of the same best route may have changed too, so every peer is re-diffed.
-  for (const auto& [id, peer] : peers_) {
-    if (IsUp(id)) ExportTo(peer, prefix, out);
-  }
+  entry.best = best;
+}
+
+const Rib::Candidate* Rib::BestCandidate(const IpPrefix& prefix) const {
+  auto it = table_.find(prefix);
+  if (it == table_.end()) return nullptr;
+  return &it->second.candidates[it->second.best];
 }
 
 const RibRoute* Rib::Best(const IpPrefix& prefix) const {
-  auto it = best_.find(prefix);
-  if (it == best_.end()) return nullptr;
-  return &candidates_.at(prefix).at(it->second);
+  const Candidate* best = BestCandidate(prefix);
+  if (best == nullptr) return nullptr;
+  best_view_ = RibRoute{best->from, prefix, best->stored->attributes, best->stored->next_hop};
+  return &*best_view_;
 }
 
-std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const RibRoute& best) const {
+std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const IpPrefix& prefix,
+                                           const Candidate& best) const {
   if (best.from == peer.id) return std::nullopt;
-  const auto family = UnicastOf(best.prefix.family());
+  const auto family = UnicastOf(prefix.family());
   if (std::find(peer.families.begin(), peer.families.end(), family) == peer.families.end()) {
     return std::nullopt;
   }
+  const PathAttributes& attributes = best.stored->attributes;
   const RibPeer* source = nullptr;
   if (auto it = peers_.find(best.from); it != peers_.end()) source = &it->second;
   // RFC 4456 6: iBGP to iBGP only by reflection, and never from a non-client to a non-client.
@@ -234,16 +380,16 @@ std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const RibRoute& 
   if (reflect && !source->route_reflector_client && !peer.route_reflector_client) {
     return std::nullopt;
   }
-  const uint32_t originator = best.attributes.originator_id ? best.attributes.originator_id->v4()
-                              : source != nullptr           ? source->router_id
-                                                            : router_id_;
+  const uint32_t originator = attributes.originator_id ? attributes.originator_id->v4()
+                              : source != nullptr      ? source->router_id
+                                                       : router_id_;
   if (reflect && originator == peer.router_id) return std::nullopt;  // its own route
-  if (HasCommunity(best.attributes, community::kNoAdvertise)) return std::nullopt;
-  if (!peer.ibgp && HasCommunity(best.attributes, community::kNoExport)) return std::nullopt;
+  if (HasCommunity(attributes, community::kNoAdvertise)) return std::nullopt;
+  if (!peer.ibgp && HasCommunity(attributes, community::kNoExport)) return std::nullopt;
 
   const std::optional<IpAddress>& self =
-      best.prefix.family() == IpFamily::kIpv4 ? peer.local_v4 : peer.local_v6;
-  Sent sent{best.attributes, best.next_hop};
+      prefix.family() == IpFamily::kIpv4 ? peer.local_v4 : peer.local_v6;
+  Sent sent{attributes, best.stored->next_hop};
   PathAttributes& a = sent.attributes;
   if (!peer.ibgp) {
     if (!a.as_path) a.as_path = AsPath{};
@@ -266,13 +412,13 @@ std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const RibRoute& 
     }
   }
   a.next_hop.reset();
-  if (best.prefix.family() == IpFamily::kIpv4) a.next_hop = sent.next_hop;
+  if (prefix.family() == IpFamily::kIpv4) a.next_hop = sent.next_hop;
   return sent;
 }
 
 void Rib::ExportTo(const RibPeer& peer, const IpPrefix& prefix, std::vector<OutgoingRoute>& out) {
-  const RibRoute* best = Best(prefix);
-  std::optional<Sent> sent = best == nullptr ? std::nullopt : ExportPolicy(peer, *best);
+  const Candidate* best = BestCandidate(prefix);
+  std::optional<Sent> sent = best == nullptr ? std::nullopt : ExportPolicy(peer, prefix, *best);
   auto& adj_out = adj_out_[peer.id];
   auto it = adj_out.find(prefix);
   if (!sent) {
@@ -281,31 +427,52 @@ void Rib::ExportTo(const RibPeer& peer, const IpPrefix& prefix, std::vector<Outg
     out.push_back(OutgoingRoute{peer.id, prefix, std::nullopt, IpAddress{}});
     return;
   }
-  if (it != adj_out.end() && it->second.attributes == sent->attributes &&
-      it->second.next_hop == sent->next_hop) {
+  if (it != adj_out.end() && it->second->attributes == sent->attributes &&
+      it->second->next_hop == sent->next_hop) {
     return;
   }
   out.push_back(OutgoingRoute{peer.id, prefix, sent->attributes, sent->next_hop});
-  adj_out[prefix] = std::move(*sent);
+  adj_out[prefix] = Intern(std::move(sent->attributes), sent->next_hop);
 }
 
 std::vector<RibRoute> Rib::LocRib() const {
+  std::vector<std::pair<IpPrefix, const Candidate*>> best;
+  best.reserve(table_.size());
+  for (const auto& [prefix, entry] : table_) {
+    best.emplace_back(prefix, &entry.candidates[entry.best]);
+  }
+  std::sort(best.begin(), best.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<RibRoute> routes;
-  for (const auto& [prefix, from] : best_) routes.push_back(candidates_.at(prefix).at(from));
+  routes.reserve(best.size());
+  for (const auto& [prefix, c] : best) {
+    routes.push_back(RibRoute{c->from, prefix, c->stored->attributes, c->stored->next_hop});
+  }
   return routes;
 }
 
 std::vector<RibRoute> Rib::AdjRibIn(PeerId peer) const {
+  std::vector<std::pair<IpPrefix, const Candidate*>> mine;
+  for (const auto& [prefix, entry] : table_) {
+    for (const Candidate& c : entry.candidates) {
+      if (c.from == peer) mine.emplace_back(prefix, &c);
+    }
+  }
+  std::sort(mine.begin(), mine.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<RibRoute> routes;
-  for (const auto& [prefix, by_peer] : candidates_) {
-    if (auto it = by_peer.find(peer); it != by_peer.end()) routes.push_back(it->second);
+  routes.reserve(mine.size());
+  for (const auto& [prefix, c] : mine) {
+    routes.push_back(RibRoute{c->from, prefix, c->stored->attributes, c->stored->next_hop});
   }
   return routes;
 }
 
 size_t Rib::received_count(PeerId peer) const {
   size_t count = 0;
-  for (const auto& [prefix, by_peer] : candidates_) count += by_peer.count(peer);
+  for (const auto& [prefix, entry] : table_) {
+    for (const Candidate& c : entry.candidates) count += c.from == peer ? 1 : 0;
+  }
   return count;
 }
 
@@ -326,7 +493,9 @@ bool Rib::IsStale(PeerId peer, const IpPrefix& prefix) const {
 
 size_t Rib::accepted_count(PeerId peer) const {
   size_t count = 0;
-  for (const auto& [prefix, from] : best_) count += from == peer ? 1 : 0;
+  for (const auto& [prefix, entry] : table_) {
+    count += entry.candidates[entry.best].from == peer ? 1 : 0;
+  }
   return count;
 }
 
@@ -334,8 +503,14 @@ std::vector<OutgoingRoute> Rib::AdjRibOut(PeerId peer) const {
   std::vector<OutgoingRoute> routes;
   auto it = adj_out_.find(peer);
   if (it == adj_out_.end()) return routes;
-  for (const auto& [prefix, sent] : it->second) {
-    routes.push_back(OutgoingRoute{peer, prefix, sent.attributes, sent.next_hop});
+  std::vector<std::pair<IpPrefix, const StoredAttributes*>> sent;
+  sent.reserve(it->second.size());
+  for (const auto& [prefix, stored] : it->second) sent.emplace_back(prefix, stored.get());
+  std::sort(sent.begin(), sent.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  routes.reserve(sent.size());
+  for (const auto& [prefix, stored] : sent) {
+    routes.push_back(OutgoingRoute{peer, prefix, stored->attributes, stored->next_hop});
   }
   return routes;
 }

@@ -14,12 +14,18 @@
 // Every mutation returns the routes to send (OutgoingRoute: announce with attributes, or
 // withdraw), already diffed against what each peer was sent, so the caller only encodes and
 // writes them. Pure: no I/O, no clock; not thread-safe (the speaker's io thread owns it).
+//
+// Storage: each distinct attribute set (with its next hop) is interned once and shared,
+// immutable, by every route carrying it (the routes of one UPDATE share one set); tables are
+// hash maps by prefix, and the query functions (LocRib, AdjRibIn, AdjRibOut) sort on demand.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
-#include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "services/routed/bgp/afi_safi.h"
@@ -86,7 +92,9 @@ class Rib {
                                        std::vector<uint32_t> communities = {});
   std::vector<OutgoingRoute> WithdrawLocal(const IpPrefix& prefix);
 
+  // The returned route is a copy owned by the Rib, valid until the next call of Best().
   const RibRoute* Best(const IpPrefix& prefix) const;
+  // Ordered by prefix.
   std::vector<RibRoute> LocRib() const;
   std::vector<RibRoute> AdjRibIn(PeerId peer) const;
   std::vector<OutgoingRoute> AdjRibOut(PeerId peer) const;
@@ -105,29 +113,62 @@ class Rib {
   bool Better(const RibRoute& a, const RibRoute& b) const;
 
  private:
+  // One interned attribute set with the next hop it was received or sent with. Immutable;
+  // shared by every route carrying it; dropped from the table by SweepInterned() once only
+  // the table holds it.
+  struct StoredAttributes {
+    PathAttributes attributes;
+    IpAddress next_hop;
+    size_t hash = 0;
+  };
+  using SharedAttributes = std::shared_ptr<const StoredAttributes>;
+  struct Candidate {
+    PeerId from = kLocalPeer;
+    SharedAttributes stored;
+  };
+  struct PrefixEntry {
+    std::vector<Candidate> candidates;  // one per peer, unordered; usually just one
+    uint32_t best = 0;                  // index in candidates
+  };
   struct Sent {
     PathAttributes attributes;
     IpAddress next_hop;
   };
-  // Replaces (or with nullopt removes) one peer's route and re-runs selection for the prefix.
-  void SetCandidate(PeerId peer, const IpPrefix& prefix, std::optional<RibRoute> route,
+  struct PrefixHash {
+    size_t operator()(const IpPrefix& prefix) const noexcept;
+  };
+  template <typename V>
+  using PrefixMap = std::unordered_map<IpPrefix, V, PrefixHash>;
+
+  SharedAttributes Intern(PathAttributes attributes, const IpAddress& next_hop);
+  void SweepInterned();
+  // Replaces (or with nullptr removes) one peer's route and re-runs selection for the prefix.
+  void SetCandidate(PeerId peer, const IpPrefix& prefix, SharedAttributes stored,
                     std::vector<OutgoingRoute>& out);
-  void Reselect(const IpPrefix& prefix, std::vector<OutgoingRoute>& out);
+  void SelectBest(PrefixEntry& entry) const;
+  const Candidate* BestCandidate(const IpPrefix& prefix) const;
+  bool Prefers(PeerId a_from, const PathAttributes& a, PeerId b_from,
+               const PathAttributes& b) const;
   void ExportTo(const RibPeer& peer, const IpPrefix& prefix, std::vector<OutgoingRoute>& out);
-  std::optional<Sent> ExportPolicy(const RibPeer& peer, const RibRoute& best) const;
+  std::optional<Sent> ExportPolicy(const RibPeer& peer, const IpPrefix& prefix,
+                                   const Candidate& best) const;
   bool Rejected(const RibPeer& peer, const PathAttributes& attributes) const;
   bool IsUp(PeerId peer) const { return up_.count(peer) != 0; }
 
   uint32_t local_as_;
   uint32_t router_id_;
   uint32_t cluster_id_;
+  // Interned attribute sets by hash; declared first so it outlives every route using them.
+  std::unordered_map<size_t, std::vector<SharedAttributes>> interned_;
+  size_t interned_count_ = 0;
+  size_t interned_after_sweep_ = 0;
   // Up sessions, and down ones whose stale routes are kept (graceful restart).
   std::map<PeerId, RibPeer> peers_;
-  std::set<PeerId> up_;
-  std::map<PeerId, std::set<IpPrefix>> stale_;
-  std::map<IpPrefix, std::map<PeerId, RibRoute>> candidates_;  // Adj-RIBs-In, by prefix
-  std::map<IpPrefix, PeerId> best_;                            // Loc-RIB
-  std::map<PeerId, std::map<IpPrefix, Sent>> adj_out_;
+  std::unordered_set<PeerId> up_;
+  std::unordered_map<PeerId, std::unordered_set<IpPrefix, PrefixHash>> stale_;
+  PrefixMap<PrefixEntry> table_;  // Adj-RIBs-In and the Loc-RIB choice, by prefix
+  std::unordered_map<PeerId, PrefixMap<SharedAttributes>> adj_out_;
+  mutable std::optional<RibRoute> best_view_;  // what Best() points to
   uint64_t generation_ = 0;
 };
 
