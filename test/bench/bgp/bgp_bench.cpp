@@ -15,6 +15,7 @@
 // (the speaker runs in-process, so it includes the benchmark's own few MiB; read before the
 // benchmark copies the Loc-RIB to count it), of bird for BIRD. The fib part runs after the
 // receive part in the same process: run `bgp_bench fib` alone for its RSS.
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -172,6 +173,10 @@ std::string FirstMissing(const std::vector<bgp::RibRoute>& rib, const MrtTable& 
 Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
   const uint32_t count = table.count;
   Figures f;
+  // Each round's peak is its own: hand back what earlier rounds freed (their table copies)
+  // and restart the kernel's VmHWM ("5" to clear_refs resets the peak to the current RSS).
+  ::malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";
   f.baseline_rss_mib = StatusMiB("/proc/self/status", "VmRSS");
   bgp::SpeakerConfig sc;
   sc.local_as = 65001;

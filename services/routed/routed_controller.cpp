@@ -1,0 +1,390 @@
+#include "services/routed/routed_controller.h"
+
+#include <sys/socket.h>
+
+#include "common/cni/node_mtu.h"
+#include "common/log/log.h"
+#include "common/route/route_sync.h"
+
+namespace kr::routed {
+namespace {
+
+double Seconds(Clock::Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+route::IpAddress ToKernel(const bgp::IpAddress& address) {
+  return *route::IpAddress::FromBytes(address.is_v4() ? AF_INET : AF_INET6, address.bytes());
+}
+
+std::optional<bgp::IpAddress> FromKernel(const route::IpAddress& address) {
+  if (address.is_unspecified()) return std::nullopt;
+  return bgp::IpAddress::FromBytes(address.bytes());
+}
+
+}  // namespace
+
+std::optional<route::Route> PlainRoute(const LearnedRoute& learned) {
+  auto destination =
+      route::IpPrefix::Make(ToKernel(learned.prefix.address()), learned.prefix.length());
+  if (!destination) return std::nullopt;
+  route::Route r;
+  r.destination = *destination;
+  r.next_hops.push_back(route::NextHop{.gateway = ToKernel(learned.next_hop)});
+  return r;
+}
+
+CniSeam RoutedController::DefaultCniSeam() {
+  CniSeam seam;
+  seam.auto_mtu = cni::AutoMtu;
+  return seam;
+}
+
+RoutedController::RoutedController(RoutedOptions options, BgpControl& bgp,
+                                   route::RouteKernel& kernel, RoutedMetrics* metrics, CniSeam cni,
+                                   Clock& clock)
+    : options_(std::move(options)),
+      bgp_(bgp),
+      kernel_(kernel),
+      metrics_(metrics),
+      cni_(std::move(cni)),
+      clock_(clock) {}
+
+void RoutedController::UpsertNode(const model::Node& node) {
+  std::lock_guard lock(mu_);
+  inbox_[node.name] = node;
+}
+
+void RoutedController::RemoveNode(const std::string& name) {
+  std::lock_guard lock(mu_);
+  inbox_[name] = std::nullopt;
+}
+
+void RoutedController::MarkInSync() {
+  std::lock_guard lock(mu_);
+  in_sync_ = true;
+}
+
+void RoutedController::SetExtraPrefixes(std::set<bgp::IpPrefix> prefixes) {
+  std::lock_guard lock(mu_);
+  extra_inbox_ = std::move(prefixes);
+}
+
+void RoutedController::ApplyInbox() {
+  std::map<std::string, std::optional<model::Node>> inbox;
+  std::optional<std::set<bgp::IpPrefix>> extra;
+  {
+    std::lock_guard lock(mu_);
+    inbox.swap(inbox_);
+    extra.swap(extra_inbox_);
+  }
+  if (extra) {
+    extra_prefixes_ = std::move(*extra);
+    nodes_changed_ = true;
+  }
+  if (!inbox.empty()) nodes_changed_ = hooks_due_ = true;
+  for (auto& [name, node] : inbox) {
+    if (!node) {
+      bus_nodes_.erase(name);
+      if (nodes_.erase(name)) KR_LOG(INFO) << "node " << name << " deleted";
+      continue;
+    }
+    bus_nodes_[name] = *node;
+    NodeView view = ParseNode(*node, options_.peer_multihop_ttl);
+    auto old = nodes_.find(name);
+    const bool problems_changed = old == nodes_.end() || old->second.problems != view.problems;
+    if (problems_changed) {
+      for (const std::string& problem : view.problems) {
+        KR_LOG(WARNING) << "node " << name << ": " << problem;
+        if (metrics_) metrics_->bad_input->Inc();
+      }
+    }
+    nodes_[name] = std::move(view);
+  }
+  if (!inbox.empty()) UpdateNodeProblemsMetric();
+}
+
+void RoutedController::TakeAdvertisedServices(const NodeView& self) {
+  if (!services_) return;
+  std::vector<route::IpAddress> node_ips;
+  if (auto bus_node = bus_nodes_.find(self.name); bus_node != bus_nodes_.end()) {
+    for (const model::NodeAddress& a : bus_node->second.addresses) {
+      if (a.type != "InternalIP" && a.type != "ExternalIP") continue;
+      if (auto ip = route::IpAddress::Parse(a.address)) node_ips.push_back(*ip);
+    }
+  }
+  const advertise::PrefixDelta delta = services_->Take(node_ips);
+  if (delta.empty()) return;
+  KR_LOG(INFO) << "service IPs: " << delta.ToString();
+  for (const route::IpPrefix& p : delta.removed) {
+    if (auto prefix = bgp::IpPrefix::Parse(p.ToString())) service_prefixes_.erase(*prefix);
+  }
+  for (const route::IpPrefix& p : delta.added) {
+    if (auto prefix = bgp::IpPrefix::Parse(p.ToString())) service_prefixes_.insert(*prefix);
+  }
+  nodes_changed_ = true;  // re-originates (SyncSpeaker) and re-reads the Loc-RIB
+}
+
+Status RoutedController::RunNodeHooks(bool full) {
+  if (hooks_.empty() || (!full && !hooks_due_)) return Status::Ok();
+  const NodesSnapshot snapshot{bus_nodes_, options_.node_name, full};
+  std::string errors;
+  for (const auto& [name, hook] : hooks_) {
+    Expected<bool> changed = hook(snapshot);
+    if (!changed) {
+      errors += (errors.empty() ? "" : "; ") + name + ": " + changed.error().message;
+      continue;
+    }
+    if (*changed) routes_dirty_ = true;  // routes through a recreated tunnel need rewriting
+  }
+  hooks_due_ = !errors.empty();
+  if (!errors.empty()) return Error{EIO, errors};
+  return Status::Ok();
+}
+
+void RoutedController::UpdateNodeProblemsMetric() {
+  if (!metrics_) return;
+  size_t problems = 0;
+  for (const auto& [name, view] : nodes_) problems += view.problems.size();
+  metrics_->node_problems->Set(static_cast<double>(problems));
+}
+
+Status RoutedController::Sync(SyncKind kind, const StopToken&) {
+  ApplyInbox();
+  {
+    std::lock_guard lock(mu_);
+    if (!in_sync_) return Status::Ok();  // a partial view must not change anything
+  }
+  auto self = nodes_.find(options_.node_name);
+  if (self == nodes_.end()) {
+    const std::string problem = "node " + options_.node_name + " is not on the bus";
+    if (problem != last_self_problem_)
+      KR_LOG(WARNING) << problem << ": BGP and routes left as they are";
+    last_self_problem_ = problem;
+    return Status::Ok();
+  }
+  const bool full = kind == SyncKind::kFull;
+  TakeAdvertisedServices(self->second);
+  std::vector<std::string> errors;
+  // The plan depends on the nodes only; an unchanged view needs no new plan (cheap polls).
+  if (full || nodes_changed_ || !plan_) {
+    if (Status s = SyncSpeaker(self->second); !s) errors.push_back(s.error().message);
+  }
+  if (Status s = SyncCni(self->second, full); !s) errors.push_back(s.error().message);
+  if (Status s = RunNodeHooks(full); !s) errors.push_back(s.error().message);
+  if (Status s = SyncRoutes(self->second, full); !s) errors.push_back(s.error().message);
+  nodes_changed_ = !errors.empty();  // retry everything after a failure
+  ExportPeerMetrics(full);
+  if (errors.empty()) return Status::Ok();
+  std::string message;
+  for (const std::string& e : errors) message += (message.empty() ? "" : "; ") + e;
+  return Error{EIO, message};
+}
+
+Status RoutedController::SyncSpeaker(const NodeView& self) {
+  auto plan = PlanBgp(options_, self, nodes_);
+  if (!plan) {
+    if (plan.error().message != last_self_problem_) {
+      KR_LOG(ERROR) << plan.error().message << ": BGP not (re)configured";
+    }
+    last_self_problem_ = plan.error().message;
+    if (metrics_ && !plan_) metrics_->peers->Set(0);
+    return Status::Ok();  // logged once; retrying cannot help until the node changes
+  }
+  last_self_problem_.clear();
+  if (!plan_ || plan_->problems != plan->problems) {
+    for (const std::string& problem : plan->problems) KR_LOG(WARNING) << problem;
+  }
+  if (!plan_ || plan_->peers != plan->peers) {
+    KR_LOG(INFO) << "bgp: AS " << plan->local_asn << ", " << plan->peers.size() << " peers"
+                 << (plan->route_reflector_server
+                         ? " (route-reflector server, cluster id " + plan->cluster_id + ")"
+                         : "")
+                 << (plan->route_reflector_client ? " (route-reflector client)" : "");
+  }
+  const Clock::TimePoint start = clock_.Now();
+  Status configured = bgp_.Configure(*plan);
+  if (metrics_) metrics_->peers_sync_time->Observe(Seconds(clock_.Now() - start));
+  if (!configured) return configured;
+  plan_ = std::move(*plan);
+
+  std::set<bgp::IpPrefix> originate = extra_prefixes_;
+  originate.insert(service_prefixes_.begin(), service_prefixes_.end());
+  if (options_.advertise_pod_cidr) originate.insert(self.pod_cidrs.begin(), self.pod_cidrs.end());
+  const size_t changes = bgp_.SetOriginated(originate);
+  if (metrics_ && changes > 0) metrics_->advertisements_sent->Inc(static_cast<double>(changes));
+  return Status::Ok();
+}
+
+Status RoutedController::SyncCni(const NodeView& self, bool full) {
+  if (!options_.enable_cni) return Status::Ok();
+  std::vector<std::string> cidrs;
+  for (const bgp::IpPrefix& p : self.pod_cidrs) cidrs.push_back(p.ToString());
+  if (cidrs.empty()) {
+    if (!cni_written_for_.empty() || full) {
+      KR_LOG(WARNING) << "node " << self.name << " has no pod CIDR: CNI config not written";
+    }
+    cni_written_for_.clear();
+    return Status::Ok();
+  }
+  if (!full && cidrs == cni_written_for_) return Status::Ok();
+  cni::BridgeConfigSettings settings;
+  settings.pod_cidrs = cidrs;
+  if (options_.auto_mtu && cni_.auto_mtu && self.ip) {
+    auto mtu = cni_.auto_mtu(self.ip->ToString(), options_.enable_overlay);
+    if (mtu) {
+      settings.mtu = *mtu;
+    } else {
+      KR_LOG(WARNING) << "--auto-mtu: " << mtu.error().message << ": MTU left as it is";
+    }
+  }
+  auto written = cni_.write(options_.cni_conf_file, settings);
+  if (!written) {
+    cni_written_for_.clear();
+    return Error{written.error().code, "cni config: " + written.error().message};
+  }
+  if (*written) KR_LOG(INFO) << "cni config " << options_.cni_conf_file << " written";
+  cni_written_for_ = std::move(cidrs);
+  return Status::Ok();
+}
+
+std::map<bgp::IpPrefix, bgp::IpAddress> RoutedController::LearnedFromRib(const NodeView& self) {
+  std::set<bgp::IpPrefix> local(self.pod_cidrs.begin(), self.pod_cidrs.end());
+  local.insert(extra_prefixes_.begin(), extra_prefixes_.end());
+  local.insert(service_prefixes_.begin(), service_prefixes_.end());
+  std::map<bgp::IpPrefix, bgp::IpAddress> learned;
+  for (const bgp::RibRoute& r : bgp_.LocRib()) {
+    if (r.from == bgp::kLocalPeer || local.count(r.prefix)) continue;
+    if (r.next_hop.is_unspecified() || (self.ip && r.next_hop == *self.ip)) continue;
+    learned[r.prefix] = r.next_hop;
+  }
+  return learned;
+}
+
+bool RoutedController::NodeOwns(const bgp::IpPrefix& prefix, const bgp::IpAddress& next_hop) const {
+  for (const auto& [name, node] : nodes_) {
+    if (name == options_.node_name || !node.ip || *node.ip != next_hop) continue;
+    for (const bgp::IpPrefix& p : node.pod_cidrs) {
+      if (p == prefix) return true;
+    }
+  }
+  return false;
+}
+
+Status RoutedController::AdoptKernelRoutes() {
+  auto dumped = kernel_.DumpRoutes(route::RouteFilter{.table = RT_TABLE_MAIN});
+  if (!dumped) return Error{dumped.error().code, "route dump: " + dumped.error().message};
+  const Clock::TimePoint until = clock_.Now() + options_.stale_route_hold;
+  for (const route::Route& r : *dumped) {
+    if (r.next_hops.size() != 1) continue;
+    auto gateway = FromKernel(r.next_hops[0].gateway);
+    auto prefix = bgp::IpPrefix::Parse(r.destination.ToString());
+    if (!gateway || !prefix || !NodeOwns(*prefix, *gateway)) continue;
+    installed_[*prefix] = *gateway;
+    held_until_[*prefix] = until;
+  }
+  if (!installed_.empty()) {
+    KR_LOG(INFO) << "adopted " << installed_.size()
+                 << " routes from the kernel until BGP converges";
+  }
+  return Status::Ok();
+}
+
+Status RoutedController::SyncRoutes(const NodeView& self, bool full) {
+  if (!adopted_) {
+    if (Status s = AdoptKernelRoutes(); !s) return s;
+    adopted_ = true;
+  }
+  const uint64_t generation = bgp_.LocRibGeneration();
+  const bool rib_unchanged = learned_generation_ == generation && !nodes_changed_ && !full;
+  std::map<bgp::IpPrefix, bgp::IpAddress> learned = rib_unchanged ? learned_ : LearnedFromRib(self);
+  rib_changed_ = learned_generation_ != generation;
+  learned_generation_ = generation;
+  if (metrics_) {
+    size_t fresh = 0;
+    for (const auto& [prefix, next_hop] : learned) {
+      auto old = learned_.find(prefix);
+      if (old == learned_.end() || old->second != next_hop) ++fresh;
+    }
+    if (fresh > 0) metrics_->advertisements_received->Inc(static_cast<double>(fresh));
+  }
+  learned_ = learned;
+  for (const auto& [prefix, until] : held_until_) {
+    auto back = learned.find(prefix);
+    if (back != learned.end()) {
+      KR_LOG(INFO) << "route " << prefix.ToString() << " via " << back->second.ToString()
+                   << " back in BGP: no longer held";
+    }
+  }
+
+  // Routes that left the Loc-RIB stay while their node still claims them, for a while.
+  const Clock::TimePoint now = clock_.Now();
+  std::map<bgp::IpPrefix, bgp::IpAddress> wanted = learned;
+  std::map<bgp::IpPrefix, Clock::TimePoint> held;
+  for (const auto& [prefix, next_hop] : installed_) {
+    if (wanted.count(prefix) || !NodeOwns(prefix, next_hop)) continue;
+    auto previous = held_until_.find(prefix);
+    const Clock::TimePoint until =
+        previous != held_until_.end() ? previous->second : now + options_.stale_route_hold;
+    if (now >= until) {
+      KR_LOG(INFO) << "route " << prefix.ToString() << " via " << next_hop.ToString()
+                   << " held too long without BGP: removed";
+      continue;
+    }
+    if (previous == held_until_.end()) {
+      KR_LOG(INFO) << "route " << prefix.ToString() << " via " << next_hop.ToString()
+                   << " left BGP while the node still claims it: held";
+    }
+    held[prefix] = until;
+    wanted[prefix] = next_hop;
+  }
+  held_until_ = std::move(held);
+  if (metrics_) metrics_->held_routes->Set(static_cast<double>(held_until_.size()));
+
+  if (!full && !routes_dirty_ && wanted == installed_) return Status::Ok();
+  std::vector<route::Route> desired;
+  for (const auto& [prefix, next_hop] : wanted) {
+    if (auto r = shaper_(LearnedRoute{prefix, next_hop})) desired.push_back(std::move(*r));
+  }
+  const Clock::TimePoint start = clock_.Now();
+  route::SyncResult result =
+      route::SyncRoutes(kernel_, desired, route::RouteFilter{.table = RT_TABLE_MAIN});
+  if (metrics_) {
+    metrics_->routes_sync_time->Observe(Seconds(clock_.Now() - start));
+    metrics_->kernel_routes->Set(static_cast<double>(wanted.size()));
+    if (!result.errors.empty())
+      metrics_->route_errors->Inc(static_cast<double>(result.errors.size()));
+  }
+  if (result.added + result.replaced + result.deleted > 0) {
+    KR_LOG(INFO) << "routes: " << result.ToString();
+  }
+  installed_ = std::move(wanted);
+  routes_dirty_ = !result.ok();
+  if (!result.ok()) return Error{result.errors.front().code, "routes: " + result.ToString()};
+  return Status::Ok();
+}
+
+void RoutedController::ExportPeerMetrics(bool full) {
+  if (!metrics_) return;
+  // Neighbors() waits for the speaker's thread: not on every poll.
+  const Clock::TimePoint now = clock_.Now();
+  if (!full && !rib_changed_ && now - peer_metrics_at_ < std::chrono::seconds(5)) return;
+  peer_metrics_at_ = now;
+  metrics_->peers->Set(plan_ ? static_cast<double>(plan_->peers.size()) : 0);
+  metrics_->peer_info.Clear();
+  for (const bgp::NeighborStatus& n : bgp_.Neighbors()) {
+    metrics_->peer_info
+        .WithLabels({n.address.ToString(), std::to_string(n.peer_as),
+                     std::string(bgp::SessionStateName(n.state))})
+        ->Set(1);
+  }
+}
+
+Status RoutedController::Cleanup() {
+  route::SyncResult result = route::SyncRoutes(kernel_, {}, route::RouteFilter{});
+  if (result.deleted > 0) KR_LOG(INFO) << "cleanup: " << result.ToString();
+  if (!result.ok()) return Error{result.errors.front().code, "cleanup: " + result.ToString()};
+  return Status::Ok();
+}
+
+}  // namespace kr::routed

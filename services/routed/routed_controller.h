@@ -1,0 +1,172 @@
+// routed's Controller: bus Nodes in; the BGP speaker's peers and originated prefixes, kernel
+// routes (our protocol id) and the CNI config file out.
+//
+//   RoutedController controller(options, bgp_control, route_kernel, &metrics);
+//   FeedLoop<model::Node>(subscriber, loop, [&](auto& n) { controller.UpsertNode(n); },
+//                         [&](auto& name) { controller.RemoveNode(name); });
+//   FullSyncOnInSync(subscriber, loop, [&] { controller.MarkInSync(); });
+//   // SpeakerSettings::on_loc_rib_change -> loop.OnUpdate(): learned routes reach the kernel;
+//   // and a periodic loop.OnUpdate() (heartbeat) so held routes expire on time
+//
+// Each Sync (after the bus is in-sync; nothing is written before):
+//   1. re-parses the changed nodes (node_view.h; malformed fields are logged with the node
+//      name, counted in kr_routed_bad_input_total, and skipped);
+//   2. when the nodes changed (or on a full sync): plans the speaker (bgp_plan.h) and applies
+//      it to BgpControl; originates our node's pod CIDRs (spec.podCIDRs, else
+//      kube-router.io/pod-cidr) plus SetExtraPrefixes';
+//   3. writes the CNI config with our pod CIDRs (and --auto-mtu's MTU) when they change or on
+//      a full sync;
+//   4. turns the Loc-RIB into kernel routes: every best route learned from a peer, via its
+//      next hop, except for prefixes we originate; a route that leaves the Loc-RIB while the
+//      bus still shows a node owning that pod CIDR at that next hop is held for
+//      options.stale_route_hold (its speaker may be restarting, or ours recreated its
+//      sessions); a deleted node's routes go at once. The kernel is written (dump and diff,
+//      our protocol, main table only) when the wanted routes change, after a failure, and on
+//      full syncs; a poll with an unchanged Loc-RIB generation does not even copy the RIB.
+//      Routes found in the kernel at start that match a node's pod CIDR and address are
+//      adopted as held, so a restart of routed does not remove them before BGP converges.
+//
+// Service IPs (SetAdvertisedServices): each Sync takes their net change and originates it with
+// the pod CIDRs. Node hooks (AddNodeHook: the overlay's tunnels, pod egress) run in each Sync
+// after the nodes are applied and before the kernel routes are written, on full syncs, when
+// the nodes changed, and again after a hook failed.
+//
+// Threading: UpsertNode/RemoveNode/MarkInSync/SetExtraPrefixes may be called from any thread
+// (one mutex guards the inbox). SetAdvertisedServices, SetRouteShaper and AddNodeHook come
+// before the loop starts. Sync, Cleanup and the accessors belong to the loop thread (or
+// to main, with no loop running). BgpControl, RouteKernel, metrics and clock must outlive it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/cni/cni_config_file.h"
+#include "common/model/node.h"
+#include "common/route/route_kernel.h"
+#include "common/runtime/clock.h"
+#include "common/runtime/controller.h"
+#include "services/routed/advertised_services.h"
+#include "services/routed/bgp_control.h"
+#include "services/routed/bgp_plan.h"
+#include "services/routed/node_view.h"
+#include "services/routed/routed_metrics.h"
+#include "services/routed/routed_options.h"
+
+namespace kr::routed {
+
+// A best route learned from a peer, about to become a kernel route.
+struct LearnedRoute {
+  bgp::IpPrefix prefix;
+  bgp::IpAddress next_hop;
+  auto operator<=>(const LearnedRoute&) const = default;
+};
+
+// How a learned route becomes a kernel route. The default: a plain route via the next hop
+// in the main table. The overlay may install its own (through a tunnel); nullopt skips it.
+using RouteShaper = std::function<std::optional<route::Route>(const LearnedRoute&)>;
+std::optional<route::Route> PlainRoute(const LearnedRoute& learned);
+
+// What a node hook sees: every node on the bus as published, ours by name.
+struct NodesSnapshot {
+  const std::map<std::string, model::Node>& nodes;
+  const std::string& self;
+  bool full;
+};
+// Returns whether it changed interfaces the kernel routes go through (the routes are then
+// rewritten in the same Sync). An error is reported by Sync; the hook runs again next Sync.
+using NodeHook = std::function<Expected<bool>(const NodesSnapshot&)>;
+
+// Writing the CNI file and finding the MTU, replaceable in tests.
+struct CniSeam {
+  std::function<Expected<bool>(const std::string&, const cni::BridgeConfigSettings&)> write =
+      cni::UpdateBridgeConfigFile;
+  std::function<Expected<int>(const std::string& node_ip, bool overlay)> auto_mtu;  // AutoMtu
+};
+
+class RoutedController final : public Controller {
+ public:
+  // `metrics` may be null (tests).
+  RoutedController(RoutedOptions options, BgpControl& bgp, route::RouteKernel& kernel,
+                   RoutedMetrics* metrics, CniSeam cni = DefaultCniSeam(),
+                   Clock& clock = SteadyClock());
+
+  void UpsertNode(const model::Node& node);
+  void RemoveNode(const std::string& name);
+  void MarkInSync();
+  // Prefixes to originate besides our pod CIDRs (service IPs, from services/routed/advertise).
+  void SetExtraPrefixes(std::set<bgp::IpPrefix> prefixes);
+  // Replaces PlainRoute (before the loop starts).
+  void SetRouteShaper(RouteShaper shaper) { shaper_ = std::move(shaper); }
+  // Service IPs to originate, taken once per Sync (must outlive the controller; null: none).
+  void SetAdvertisedServices(AdvertisedServices* services) { services_ = services; }
+  void AddNodeHook(std::string name, NodeHook hook) {
+    hooks_.emplace_back(std::move(name), std::move(hook));
+  }
+
+  Status Sync(SyncKind kind, const StopToken& stop) override;
+  // Removes every route of our protocol (all tables). The CNI config file stays: pods on the
+  // node keep being created from it, and kube-router's cleanup leaves it too.
+  Status Cleanup() override;
+
+  // Loop thread: what the last Sync decided.
+  const std::optional<BgpPlan>& plan() const { return plan_; }
+  const std::map<bgp::IpPrefix, bgp::IpAddress>& kernel_routes() const { return installed_; }
+  size_t held_routes() const { return held_until_.size(); }
+  const std::map<std::string, NodeView>& nodes() const { return nodes_; }
+
+  static CniSeam DefaultCniSeam();
+
+ private:
+  void ApplyInbox();
+  void UpdateNodeProblemsMetric();
+  void TakeAdvertisedServices(const NodeView& self);
+  Status RunNodeHooks(bool full);
+  Status SyncSpeaker(const NodeView& self);
+  Status SyncCni(const NodeView& self, bool full);
+  Status SyncRoutes(const NodeView& self, bool full);
+  std::map<bgp::IpPrefix, bgp::IpAddress> LearnedFromRib(const NodeView& self);
+  bool NodeOwns(const bgp::IpPrefix& prefix, const bgp::IpAddress& next_hop) const;
+  Status AdoptKernelRoutes();
+  void ExportPeerMetrics(bool full);
+
+  const RoutedOptions options_;
+  BgpControl& bgp_;
+  route::RouteKernel& kernel_;
+  RoutedMetrics* metrics_;
+  CniSeam cni_;
+  Clock& clock_;
+  RouteShaper shaper_ = PlainRoute;
+  AdvertisedServices* services_ = nullptr;
+  std::vector<std::pair<std::string, NodeHook>> hooks_;
+
+  std::mutex mu_;
+  std::map<std::string, std::optional<model::Node>> inbox_;  // nullopt: deleted; guarded
+  std::optional<std::set<bgp::IpPrefix>> extra_inbox_;       // guarded by mu_
+  bool in_sync_ = false;                                     // guarded by mu_
+
+  // Loop thread only.
+  std::map<std::string, NodeView> nodes_;
+  std::map<std::string, model::Node> bus_nodes_;  // as published, for the node hooks
+  std::set<bgp::IpPrefix> extra_prefixes_;
+  std::set<bgp::IpPrefix> service_prefixes_;  // from services_
+  bool hooks_due_ = true;                     // nodes changed or a hook failed since they ran
+  std::optional<BgpPlan> plan_;
+  std::string last_self_problem_;
+  std::vector<std::string> cni_written_for_;  // pod CIDRs of the last successful CNI write
+  bool adopted_ = false;                      // kernel routes read once after start
+  bool nodes_changed_ = true;  // since the last sync: the plan and our prefixes may differ
+  std::optional<uint64_t> learned_generation_;         // of the Loc-RIB learned_ came from
+  bool rib_changed_ = false;                           // in the last sync
+  std::map<bgp::IpPrefix, bgp::IpAddress> learned_;    // last Loc-RIB view
+  Clock::TimePoint peer_metrics_at_{};                 // last ExportPeerMetrics
+  std::map<bgp::IpPrefix, bgp::IpAddress> installed_;  // what the kernel should hold
+  std::map<bgp::IpPrefix, Clock::TimePoint> held_until_;
+  bool routes_dirty_ = true;  // the last kernel write failed or never happened
+};
+
+}  // namespace kr::routed
