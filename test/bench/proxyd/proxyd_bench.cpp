@@ -13,6 +13,7 @@
 
 #include "common/ipvs/fake_ipvs_kernel.h"
 #include "services/proxyd/core/proxy_core.h"
+#include "test/bench/proxyd/bench_cluster.h"
 
 namespace kr::proxyd {
 namespace {
@@ -21,40 +22,8 @@ constexpr int kEndpointsPerService = 10;
 constexpr int kChanges = 200000;
 constexpr int kRounds = 20;
 
-std::string ClusterIp(int i) {
-  return "10.96." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
-}
-std::string PodIp(int i, int j) {
-  return "10." + std::to_string(100 + j) + "." + std::to_string(i / 250) + "." +
-         std::to_string(i % 250 + 1);
-}
-
-model::Service Service(int i) {
-  model::Service service;
-  service.ns = "bench";
-  service.name = "svc-" + std::to_string(i);
-  service.cluster_ips = {ClusterIp(i)};
-  model::ServicePort port;
-  port.port = 80;
-  port.target_port.number = 8080;
-  service.ports.push_back(port);
-  return service;
-}
-
-model::Endpoints Endpoints(int i, int count, int first_address = 0) {
-  model::Endpoints endpoints;
-  endpoints.ns = "bench";
-  endpoints.name = "svc-" + std::to_string(i);
-  for (int j = 0; j < count; ++j) {
-    model::Endpoint endpoint;
-    endpoint.addresses = {PodIp(i, first_address + j)};
-    endpoint.ready = endpoint.serving = true;
-    endpoint.node_name = "node-b";
-    endpoint.ports.push_back({"", "TCP", 8080});
-    endpoints.endpoints.push_back(endpoint);
-  }
-  return endpoints;
-}
+using bench::Endpoints;
+using bench::Service;
 
 // Accepts every write, holds nothing: a dump is empty, so a full sync adds everything.
 class NullIpvsKernel final : public ipvs::IpvsKernel {

@@ -22,6 +22,7 @@
 
 #include "common/ipvs/netlink_ipvs_kernel.h"
 #include "services/proxyd/core/proxy_core.h"
+#include "test/bench/proxyd/bench_cluster.h"
 
 extern char** environ;
 
@@ -35,39 +36,10 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string ClusterIp(int i) {
-  return "10.96." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
-}
-std::string PodIp(int i, int j) {
-  return "10." + std::to_string(100 + j) + "." + std::to_string(i / 250) + "." +
-         std::to_string(i % 250 + 1);
-}
-
-model::Service Service(int i) {
-  model::Service service;
-  service.ns = "bench";
-  service.name = "svc-" + std::to_string(i);
-  service.cluster_ips = {ClusterIp(i)};
-  model::ServicePort port;
-  port.port = 80;
-  port.target_port.number = 8080;
-  service.ports.push_back(port);
-  return service;
-}
+using bench::Service;
 
 model::Endpoints Endpoints(int i, int first_address = 0) {
-  model::Endpoints endpoints;
-  endpoints.ns = "bench";
-  endpoints.name = "svc-" + std::to_string(i);
-  for (int j = 0; j < kEndpointsPerService; ++j) {
-    model::Endpoint endpoint;
-    endpoint.addresses = {PodIp(i, first_address + j)};
-    endpoint.ready = endpoint.serving = true;
-    endpoint.node_name = "node-b";
-    endpoint.ports.push_back({"", "TCP", 8080});
-    endpoints.endpoints.push_back(endpoint);
-  }
-  return endpoints;
+  return bench::Endpoints(i, kEndpointsPerService, first_address);
 }
 
 ProxyOptions Options() {
