@@ -1,55 +1,13 @@
 #include "tools/kr-sandbox/api_client.h"
 
 #include <httplib.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
+#include "common/kube/http_client.h"
 #include "common/kube/server_url.h"
 #include "common/kube/token_source.h"
 
 namespace kr::sandbox {
 namespace {
-
-using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
-
-BioPtr MemoryBio(const std::string& pem) {
-  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-}
-
-Expected<std::unique_ptr<httplib::ClientImpl>> MakeTlsClient(const kube::ServerUrl& url,
-                                                             const kube::RestConfig& config) {
-  std::unique_ptr<httplib::SSLClient> client;
-  if (!config.client_cert_pem.empty()) {
-    BioPtr cert_bio = MemoryBio(config.client_cert_pem);
-    BioPtr key_bio = MemoryBio(config.client_key_pem);
-    X509* cert = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr);
-    EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr);
-    if (cert && key) client = std::make_unique<httplib::SSLClient>(url.host, url.port, cert, key);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    if (!client) return Error{EINVAL, "client certificate or key is not valid PEM"};
-  } else {
-    client = std::make_unique<httplib::SSLClient>(url.host, url.port);
-  }
-  if (!client->is_valid()) return Error{EINVAL, "cannot set up TLS for " + url.host};
-  if (!config.ca_pem.empty()) {
-    BioPtr bio = MemoryBio(config.ca_pem);
-    X509_STORE* store = X509_STORE_new();
-    int count = 0;
-    while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-      X509_STORE_add_cert(store, cert);
-      X509_free(cert);
-      ++count;
-    }
-    if (count == 0) {
-      X509_STORE_free(store);
-      return Error{EINVAL, "certificate authority data holds no PEM certificate"};
-    }
-    client->set_ca_cert_store(store);
-  }
-  client->enable_server_certificate_verification(!config.insecure_skip_tls_verify);
-  return std::unique_ptr<httplib::ClientImpl>(std::move(client));
-}
 
 int ErrnoForStatus(int status) {
   if (status == 404) return ENOENT;
@@ -62,18 +20,10 @@ int ErrnoForStatus(int status) {
 Expected<std::unique_ptr<ApiClient>> ApiClient::Create(const kube::RestConfig& config) {
   auto url = kube::ParseServerUrl(config.server);
   if (!url) return Error{EINVAL, "invalid apiserver address \"" + config.server + "\""};
-  std::unique_ptr<httplib::ClientImpl> http;
-  if (url->tls) {
-    auto tls = MakeTlsClient(*url, config);
-    if (!tls) return tls.error();
-    http = std::move(*tls);
-  } else {
-    http = std::make_unique<httplib::ClientImpl>(url->host, url->port);
-  }
-  http->set_keep_alive(true);
-  http->set_connection_timeout(std::chrono::seconds(10));
+  auto made = kube::MakeHttpClient(*url, config);
+  if (!made) return made.error();
+  std::unique_ptr<httplib::ClientImpl> http = std::move(*made);
   http->set_read_timeout(std::chrono::seconds(30));
-  if (!config.username.empty()) http->set_basic_auth(config.username, config.password);
   auto tokens = std::make_shared<kube::TokenSource>(config.bearer_token, config.token_file);
   return std::unique_ptr<ApiClient>(
       new ApiClient(std::move(http), url->base_path, std::move(tokens)));
