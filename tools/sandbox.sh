@@ -17,7 +17,7 @@ builddir=${BUILDDIR:-build}
 tools/install-deps.sh
 BUILDDIR=$builddir tools/build.sh >/dev/null
 
-vm_run=$builddir/test/vm/vm-run
+vm_run=$builddir/test/support/vm-run
 status=77
 if [[ -x $vm_run ]]; then
   echo "== sandbox inside the VM (Debian's kernel under qemu, for IPVS): about 4 minutes under"

@@ -1,6 +1,6 @@
 // kr-proxyd with real traffic (vm tier: the host kernel has no IPVS). Run inside the VM by
 // test/vm's runner with the daemon's path:
-//   <builddir>/test/vm/vm-run -- <builddir>/services/proxyd/proxyd_vm_test <kr-proxyd path>
+//   <builddir>/test/support/vm-run -- <builddir>/services/proxyd/proxyd_vm_test <kr-proxyd path>
 //
 //   client  eth0 192.0.2.2/24 ---- node  eth-c 192.0.2.1/24 (kr-proxyd, IPVS, kube-dummy-if)
 //                                        p1 198.18.1.1/24 ---- pod1 eth0 198.18.1.2/24 :8080

@@ -6,7 +6,7 @@
 //   pod-b 198.18.2.2 -- node-b 198.18.2.1 | eth0 198.51.100.10/24 -- 198.51.100.1 router
 //
 // Run inside the VM by test/vm's runner:
-//   <builddir>/test/vm/vm-run -- <builddir>/services/routed/overlay/routed_overlay_vm_test
+//   <builddir>/test/support/vm-run -- <builddir>/services/routed/overlay/routed_overlay_vm_test
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>

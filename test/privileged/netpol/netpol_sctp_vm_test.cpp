@@ -4,7 +4,7 @@
 // IPv4) and ipsets, every pair probed with real TCP and SCTP connections against the oracle.
 //
 // Run through test/vm's runner (it needs root, and exits 77 without it):
-//   <build>/test/vm/vm-run --modules xt_sctp -- <build>/.../policyd_netpol_sctp_vm_test
+//   <build>/test/support/vm-run --modules xt_sctp -- <build>/.../policyd_netpol_sctp_vm_test
 #include <catch2/catch.hpp>
 
 #include "services/policyd/core/test_objects.h"
