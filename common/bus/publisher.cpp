@@ -17,7 +17,7 @@ struct Publisher::SnapshotCopy {
   PerTopic<bool> requested{};
   PerTopic<uint64_t> seqs{};
   bool in_sync = false;
-  std::vector<std::pair<Topic, std::shared_ptr<const Entry>>> entries;
+  std::vector<std::pair<Topic, std::shared_ptr<const StoredObject>>> entries;
 };
 
 Publisher::Publisher(const PublisherOptions& options)
@@ -75,25 +75,36 @@ Publisher::~Publisher() {
 Status Publisher::Upsert(Topic topic, const std::string& key, const nlohmann::json& value,
                          model::SchemaVersion schema) {
   auto bytes = nlohmann::json::to_cbor(value);
-  return UpsertEncoded(topic, key, std::string(bytes.begin(), bytes.end()), schema);
+  return UpsertBody(topic, key, {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
+                    schema);
 }
 
 Status Publisher::UpsertEncoded(Topic topic, const std::string& key, std::string cbor,
                                 model::SchemaVersion schema) {
+  return UpsertBody(topic, key, cbor, schema);
+}
+
+// The body is copied once, into the stored object's block.
+Status Publisher::UpsertBody(Topic topic, const std::string& key, std::string_view cbor,
+                             model::SchemaVersion schema) {
   std::lock_guard lock(mu_);
   auto& objects = state_[Index(topic)];
   auto it = objects.find(key);
-  if (it != objects.end() && it->second->object.schema == schema &&
-      it->second->object.body == cbor) {
+  if (it != objects.end() && it->second->schema() == schema && it->second->body() == cbor) {
     ++stats_.unchanged_skipped;
     return Status::Ok();
   }
-  auto entry = std::make_shared<const Entry>(Entry{key, EncodedObject{schema, std::move(cbor)}});
-  std::string_view body = entry->object.body;  // the map keeps the entry alive
+  auto stored = StoredObject::Make(key, schema, cbor);
+  std::string_view body = stored->body();  // the map keeps the object alive
   if (it != objects.end()) {
-    it->second = std::move(entry);
+    // The map's key points into the object it holds: re-pointed before the old one goes.
+    auto node = objects.extract(it);
+    node.key() = stored->key();
+    node.mapped() = std::move(stored);
+    objects.insert(std::move(node));
   } else {
-    objects.emplace(key, std::move(entry));
+    std::string_view stored_key = stored->key();
+    objects.emplace(stored_key, std::move(stored));
   }
   return PublishLocked(topic, key, MessageType::kUpsert, schema, body);
 }
@@ -113,10 +124,11 @@ Status Publisher::PublishLocked(Topic topic, const std::string& key, MessageType
                                 model::SchemaVersion schema, std::string_view body) {
   uint64_t seq = ++stats_.seqs[Index(topic)];
   stats_.objects[Index(topic)] = state_[Index(topic)].size();
-  std::string header = EncodeHeader(Header{kProtocolVersion, type, schema, epoch_, seq});
+  const auto header = HeaderBytes(Header{kProtocolVersion, type, schema, epoch_, seq});
   const auto start = std::chrono::steady_clock::now();
   try {
-    SendMessage(pub_, nullptr, TopicName(topic), header, key, body, /*dont_wait=*/false);
+    SendMessage(pub_, nullptr, TopicName(topic), std::string_view(header.data(), header.size()),
+                key, body, /*dont_wait=*/false);
   } catch (const zmq::error_t& e) {
     return Error{e.num(), std::string("publish on bus: ") + e.what()};
   }
@@ -171,7 +183,7 @@ std::map<Topic, std::map<std::string, nlohmann::json>> Publisher::CopyState() co
   for (Topic topic : kAllTopics) {
     auto& objects = out[topic];
     for (const auto& [key, entry] : state_[Index(topic)]) {
-      objects[key] = nlohmann::json::from_cbor(entry->object.body, true, false);
+      objects[std::string(key)] = nlohmann::json::from_cbor(entry->body(), true, false);
     }
   }
   return out;
@@ -251,18 +263,18 @@ void Publisher::ServeSnapshotRequest() {
   constexpr size_t kPrefetchAhead = 8;  // entries are scattered: hide the cache misses
   for (size_t i = 0; i < copy.entries.size(); ++i) {
     if (i + kPrefetchAhead < copy.entries.size()) {
-      const Entry* ahead = copy.entries[i + kPrefetchAhead].second.get();
+      const StoredObject* ahead = copy.entries[i + kPrefetchAhead].second.get();
       __builtin_prefetch(ahead);
-      __builtin_prefetch(ahead->object.body.data());
+      __builtin_prefetch(ahead->body().data());
     }
     const auto& [topic, entry] = copy.entries[i];
-    if (header_topic != topic || !(last.schema == entry->object.schema)) {
+    if (header_topic != topic || !(last.schema == entry->schema())) {
       header_topic = topic;
-      last.schema = entry->object.schema;
+      last.schema = entry->schema();
       last.seq = copy.seqs[Index(topic)];
       item_header = EncodeHeader(last);
     }
-    if (!SendReply(identity, TopicName(topic), item_header, entry->key, entry->object.body,
+    if (!SendReply(identity, TopicName(topic), item_header, entry->key(), entry->body(),
                    deadline)) {
       std::lock_guard lock(mu_);
       ++stats_.snapshots_abandoned;

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +25,7 @@
 
 #include "common/base/expected.h"
 #include "common/bus/address.h"
+#include "common/bus/stored_object.h"
 #include "common/bus/topic.h"
 #include "common/bus/wire.h"
 
@@ -109,14 +111,12 @@ class Publisher {
   std::map<Topic, std::map<std::string, nlohmann::json>> CopyState() const;
 
  private:
-  struct Entry {
-    std::string key;
-    EncodedObject object;
-  };
   struct SnapshotCopy;
 
   explicit Publisher(const PublisherOptions& options);
   Status Bind();
+  Status UpsertBody(Topic topic, const std::string& key, std::string_view cbor,
+                    model::SchemaVersion schema);
   Status PublishLocked(Topic topic, const std::string& key, MessageType type,
                        model::SchemaVersion schema, std::string_view body);
   void SendControlLocked(MessageType type);
@@ -137,9 +137,11 @@ class Publisher {
   std::thread background_;
 
   mutable std::mutex mu_;
-  zmq::socket_t pub_;                                                              // guarded by mu_
-  PerTopic<std::unordered_map<std::string, std::shared_ptr<const Entry>>> state_;  // mu_
-  PublisherStats stats_;                                                           // mu_
+  zmq::socket_t pub_;  // guarded by mu_
+  // Keyed by a view of the object's own key: each key is stored once.
+  PerTopic<std::unordered_map<std::string_view, std::shared_ptr<const StoredObject>>>
+      state_;             // guarded by mu_
+  PublisherStats stats_;  // mu_
 };
 
 }  // namespace kr::bus

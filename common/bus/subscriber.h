@@ -10,6 +10,7 @@
 // them, and a full queue costs a re-snapshot). Stats() may be called from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -25,6 +26,7 @@
 #include "common/bus/address.h"
 #include "common/bus/snapshot.h"
 #include "common/bus/topic.h"
+#include "common/bus/view_table.h"
 #include "common/bus/wire.h"
 #include "common/model/decode.h"
 
@@ -114,26 +116,32 @@ class Subscriber {
     EncodedUpsertFn encoded_upsert;
     DeleteFn remove;
   };
-  struct ViewEntry {
-    EncodedObject object;
-    uint64_t epoch = 0;  // the epoch that last confirmed the object
-  };
   enum class Phase { kAwaitingSnapshot, kLive };
+  // One received message, its frames kept for the parse that points into them.
+  struct Received {
+    std::array<zmq::message_t, kFramesPerMessage> frames;
+    size_t count = 0;  // frames received; those beyond kFramesPerMessage are discarded
+  };
 
   void Run();
   void RequestSnapshot();
   void DrainUpdates();
+  bool ReceiveUpdate(Received& received);
   void DrainSnapshot();
   void CheckTimers();
-  void HandleUpdate(Message message);
-  void ProcessLive(Message message);
-  void ProcessControl(const Message& message);
+  void HandleUpdate(const MessageView& message, uint64_t key_hash);
+  void ProcessLive(const MessageView& message, uint64_t key_hash);
+  void ProcessControl(const MessageView& message);
   void Install(const Snapshot& snapshot);
   void BecomeInSync();
-  void ApplyUpsert(Topic topic, const std::string& key, EncodedObject object);
+  void ApplyUpsert(Topic topic, std::string_view key, uint64_t key_hash,
+                   model::SchemaVersion schema, std::string_view body);
   // Schema check and handler call; false: the object is rejected (and counted).
   bool Deliver(Topic topic, const std::string& key, const EncodedObject& object);
-  void ApplyDelete(Topic topic, const std::string& key);
+  // The same for an object still in the receive buffers: copied into reused scratch strings.
+  bool Deliver(Topic topic, std::string_view key, model::SchemaVersion schema,
+               std::string_view body);
+  void ApplyDelete(Topic topic, std::string_view key, uint64_t key_hash);
   void PublishStats();
   std::chrono::milliseconds DeadAfter() const { return heartbeat_ * dead_after_heartbeats_; }
 
@@ -151,7 +159,7 @@ class Subscriber {
   std::optional<SnapshotAssembler> assembler_;
   // The outstanding snapshot's objects, filled as items arrive and compared with the view at
   // install time. Left empty when streaming_.
-  PerTopic<std::unordered_map<std::string, ViewEntry>> staged_;
+  PerTopic<std::unordered_map<std::string, EncodedObject>> staged_;
   // The view was empty when the snapshot was requested (a late joiner): each item goes
   // straight into the view and to the handlers as it arrives, nothing is stored twice, and
   // decoding overlaps with receiving. Harmless if the reply fails: the view then holds real
@@ -170,7 +178,14 @@ class Subscriber {
   std::chrono::milliseconds heartbeat_;
   std::chrono::steady_clock::time_point last_heard_;
   std::chrono::steady_clock::time_point snapshot_requested_at_;
-  PerTopic<std::unordered_map<std::string, ViewEntry>> view_;
+  // What the consumer was told, as digests (view_table.h): enough to report only real
+  // differences after a re-snapshot, without a copy of every body.
+  PerTopic<ViewTable> view_;
+  // Reused for every message: no allocation per delivery once warm. The last group's frames
+  // stay referenced until the next one is received.
+  std::vector<Received> batch_;
+  std::string scratch_key_;
+  EncodedObject scratch_object_;
   SubscriberStats stats_;
 
   std::thread thread_;

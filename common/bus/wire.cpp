@@ -6,9 +6,9 @@
 namespace kr::bus {
 namespace {
 
-void PutU64(std::string& out, size_t at, uint64_t value) {
+void PutU64(char* out, uint64_t value) {
   for (int i = 7; i >= 0; --i) {
-    out[at + static_cast<size_t>(i)] = static_cast<char>(value & 0xff);
+    out[i] = static_cast<char>(value & 0xff);
     value >>= 8;
   }
 }
@@ -25,15 +25,20 @@ Error Malformed(const std::string& why) {
 
 }  // namespace
 
-std::string EncodeHeader(const Header& header) {
-  std::string out(kHeaderSize, '\0');
+std::array<char, kHeaderSize> HeaderBytes(const Header& header) {
+  std::array<char, kHeaderSize> out{};
   out[0] = static_cast<char>(header.protocol);
   out[1] = static_cast<char>(header.type);
   out[2] = static_cast<char>(header.schema.major);
   out[3] = static_cast<char>(header.schema.minor);
-  PutU64(out, 4, header.epoch);
-  PutU64(out, 12, header.seq);
+  PutU64(out.data() + 4, header.epoch);
+  PutU64(out.data() + 12, header.seq);
   return out;
+}
+
+std::string EncodeHeader(const Header& header) {
+  auto bytes = HeaderBytes(header);
+  return std::string(bytes.data(), bytes.size());
 }
 
 Expected<Header> DecodeHeader(std::string_view bytes) {
@@ -91,19 +96,34 @@ Expected<BusStatus> DecodeStatus(std::string_view cbor) {
   return status;
 }
 
-Expected<Message> ParseMessage(const std::vector<zmq::message_t>& frames, size_t first) {
-  if (frames.size() != first + kFramesPerMessage) {
-    return Malformed(std::to_string(frames.size() - first) + " frames, want 4");
+Message MessageView::ToMessage() const {
+  return Message{std::string(topic_name), topic, header, std::string(key), std::string(body)};
+}
+
+MessageView MessageView::Of(const Message& message) {
+  return MessageView{message.topic_name, message.topic, message.header, message.key, message.body};
+}
+
+Expected<MessageView> ParseMessageView(std::span<const zmq::message_t> frames) {
+  if (frames.size() != kFramesPerMessage) {
+    return Malformed(std::to_string(frames.size()) + " frames, want 4");
   }
-  auto header = DecodeHeader(frames[first + 1].to_string_view());
+  auto header = DecodeHeader(frames[1].to_string_view());
   if (!header) return header.error();
-  Message message;
-  message.topic_name = frames[first].to_string();
+  MessageView message;
+  message.topic_name = frames[0].to_string_view();
   message.topic = ParseTopic(message.topic_name);
   message.header = *header;
-  message.key = frames[first + 2].to_string();
-  message.body = frames[first + 3].to_string();
+  message.key = frames[2].to_string_view();
+  message.body = frames[3].to_string_view();
   return message;
+}
+
+Expected<Message> ParseMessage(const std::vector<zmq::message_t>& frames, size_t first) {
+  if (frames.size() < first) return Malformed("no frames");
+  auto view = ParseMessageView(std::span(frames).subspan(first));
+  if (!view) return view.error();
+  return view->ToMessage();
 }
 
 bool SendMessage(zmq::socket_t& socket, const zmq::message_t* identity, std::string_view topic,

@@ -3,10 +3,12 @@
 // "$bus" messages. Pure functions plus thin send/receive helpers over cppzmq.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,7 +68,22 @@ struct Message {
   std::string body;
 };
 
+// The same, with strings pointing into the received frames (valid as long as they are): what
+// the subscriber's live path parses, without copying keys and bodies.
+struct MessageView {
+  std::string_view topic_name;
+  std::optional<Topic> topic;
+  Header header;
+  std::string_view key;
+  std::string_view body;
+
+  Message ToMessage() const;
+  static MessageView Of(const Message& message);
+};
+
 std::string EncodeHeader(const Header& header);
+// The same bytes without an allocation (20 bytes do not fit std::string's inline buffer).
+std::array<char, kHeaderSize> HeaderBytes(const Header& header);
 Expected<Header> DecodeHeader(std::string_view bytes);
 
 std::string EncodeStatus(const BusStatus& status);
@@ -74,6 +91,7 @@ Expected<BusStatus> DecodeStatus(std::string_view cbor);
 
 // Parses [topic, header, key, body]. Errors mean "malformed: count and drop".
 Expected<Message> ParseMessage(const std::vector<zmq::message_t>& frames, size_t first = 0);
+Expected<MessageView> ParseMessageView(std::span<const zmq::message_t> frames);
 
 // Sends the 4 frames of one message, after an optional routing identity (ROUTER replies).
 // Returns false when a non-blocking send would block (EAGAIN); other failures throw

@@ -2,7 +2,8 @@
 // frames in the same run. Not a test: run by hand (see README.md).
 //   1. snapshot of 150,000 pods + 10,000 services + 5,000 nodes to a late joiner
 //   2. throughput of a burst of deltas to 16 subscribers
-//   3. publish-to-apply latency at 50,000 deltas/s with 16 subscribers (p50, p99)
+//   3. publish-to-apply latency at 50,000 deltas/s with 16 subscribers (p50, p99), with the
+//      handlers taking the objects encoded (OnEncoded) and decoded into model::Pod (On<Pod>)
 // usage: bus_bench [snapshot|throughput|latency [SUBSCRIBERS]]
 #include <stdlib.h>
 #include <time.h>
@@ -249,15 +250,34 @@ std::string WithIndex(std::string body, uint64_t index) {
   return body;
 }
 
+// In typed latency runs, delta i is a real pod body carrying i in this label, since the body
+// must decode as a Pod; the reference decodes it the same way (model::DecodeCbor).
+constexpr const char* kIndexLabel = "bench-index";
+
+std::string TypedPodBody(int pod, uint64_t index) {
+  auto value = nlohmann::json::from_cbor(PodBody(pod));
+  value["labels"][kIndexLabel] = std::to_string(index);
+  return Cbor(value);
+}
+
+size_t IndexOf(const model::Pod& pod) {
+  auto it = pod.labels.find(kIndexLabel);
+  return it == pod.labels.end() ? 0 : std::stoull(it->second);
+}
+
+// How the handlers take the objects: still encoded, or decoded into model::Pod.
+enum class Apply { kEncoded, kTyped };
+
 struct Fleet {
   std::vector<std::unique_ptr<bus::Subscriber>> subscribers;
   std::vector<std::vector<double>> latencies;  // per subscriber, its own thread only
 };
 
-// `sent_at[i]`: when delta i was published. Latency bodies end with i as 8 raw bytes (the
-// handlers do not decode bodies), so the same frames serve ours and the reference.
+// `sent_at[i]`: when delta i was published. Encoded latency bodies end with i as 8 raw bytes
+// (the handlers do not decode bodies), so the same frames serve ours and the reference.
 std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
-                                  const std::vector<std::atomic<int64_t>>* sent_at) {
+                                  const std::vector<std::atomic<int64_t>>* sent_at,
+                                  Apply apply = Apply::kEncoded) {
   auto fleet = std::make_unique<Fleet>();
   fleet->latencies.resize(kSubscribers);
   for (int s = 0; s < kSubscribers; ++s) {
@@ -266,16 +286,25 @@ std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
     options.receive_high_water_mark = 1000000;
     auto subscriber = std::make_unique<bus::Subscriber>(options);
     auto* latencies = &fleet->latencies[s];
-    subscriber->OnEncoded(
-        bus::Topic::kPods,
-        [sent_at, latencies](const std::string&, const bus::EncodedObject& object) {
-          if (sent_at != nullptr) {
+    if (apply == Apply::kTyped) {
+      subscriber->On<model::Pod>(
+          [sent_at, latencies](const std::string&, const model::Pod& pod) {
             auto now = Clock::now().time_since_epoch().count();
-            latencies->push_back((now - (*sent_at)[IndexOf(object.body)]) / 1e3);
-          }
-          return Status::Ok();
-        },
-        [](const std::string&) {});
+            latencies->push_back((now - (*sent_at)[IndexOf(pod)]) / 1e3);
+          },
+          [](const std::string&) {});
+    } else {
+      subscriber->OnEncoded(
+          bus::Topic::kPods,
+          [sent_at, latencies](const std::string&, const bus::EncodedObject& object) {
+            if (sent_at != nullptr) {
+              auto now = Clock::now().time_since_epoch().count();
+              latencies->push_back((now - (*sent_at)[IndexOf(object.body)]) / 1e3);
+            }
+            return Status::Ok();
+          },
+          [](const std::string&) {});
+    }
     (void)subscriber->Start();
     fleet->subscribers.push_back(std::move(subscriber));
   }
@@ -296,11 +325,12 @@ struct RawFleet {
   std::vector<std::vector<double>> latencies = std::vector<std::vector<double>>(kSubscribers);
   std::atomic<bool> stop{false};
 
-  RawFleet(const std::string& endpoint, const std::vector<std::atomic<int64_t>>* sent_at) {
+  RawFleet(const std::string& endpoint, const std::vector<std::atomic<int64_t>>* sent_at,
+           Apply apply = Apply::kEncoded) {
     pub.set(zmq::sockopt::sndhwm, 1000000);
     pub.bind(endpoint);
     for (int s = 0; s < kSubscribers; ++s) {
-      threads.emplace_back([this, s, endpoint, sent_at] {
+      threads.emplace_back([this, s, endpoint, sent_at, apply] {
         zmq::context_t own(1);
         zmq::socket_t sub(own, zmq::socket_type::sub);
         sub.set(zmq::sockopt::rcvhwm, 1000000);
@@ -316,7 +346,11 @@ struct RawFleet {
               if (!counted_ready) ++ready, counted_ready = true;
               continue;
             }
-            if (sent_at != nullptr) {
+            if (sent_at != nullptr && apply == Apply::kTyped) {
+              auto pod = model::DecodeCbor<model::Pod>(frames[3].to_string_view());
+              auto now = Clock::now().time_since_epoch().count();
+              latencies[s].push_back((now - (*sent_at)[pod ? IndexOf(*pod) : 0]) / 1e3);
+            } else if (sent_at != nullptr) {
               auto now = Clock::now().time_since_epoch().count();
               latencies[s].push_back((now - (*sent_at)[IndexOf(frames[3].to_string_view())]) / 1e3);
             }
@@ -359,6 +393,7 @@ void BenchThroughput() {
   (*publisher)->MarkInSync();
   auto fleet = StartFleet(options.address, nullptr);
   auto start = Clock::now();
+  double cpu_start = CpuSeconds();
   for (int i = 0; i < kBurst; ++i) {
     // Alternate bodies so that every upsert is a change.
     (void)(*publisher)
@@ -370,6 +405,7 @@ void BenchThroughput() {
     WaitUntil([&] { return subscriber->Stats().seqs[bus::Index(bus::Topic::kPods)] >= last; });
   }
   double ours = Seconds(Clock::now() - start);
+  double ours_cpu = CpuSeconds() - cpu_start;
   uint64_t gaps = 0;
   for (auto& subscriber : fleet->subscribers) gaps += subscriber->Stats().gaps;
   fleet.reset();
@@ -379,17 +415,24 @@ void BenchThroughput() {
   RawFleet raw("ipc://" + raw_dir.path + "/raw.sock", nullptr);
   std::string header = bus::EncodeHeader({});
   start = Clock::now();
+  cpu_start = CpuSeconds();
   for (int i = 0; i < kBurst; ++i) {
     bus::SendMessage(raw.pub, nullptr, "pods", header, keys[i % 10000],
                      bodies[(i + i / 10000) % 10000], false);
   }
   WaitUntil([&] { return raw.AllReceived(kBurst); });
   double reference = Seconds(Clock::now() - start);
+  double reference_cpu = CpuSeconds() - cpu_start;
 
   std::printf("\n2. Burst of %d deltas to %d subscribers (target: ratio >= 0.5)\n", kBurst,
               kSubscribers);
   std::printf("%-44s %12s %12s %8s\n", "", "kr bus", "raw zmq", "ratio");
   Row("deltas/s, all subscribers applied all", kBurst / ours, kBurst / reference, "deltas/s");
+  // Process CPU time (publisher, subscribers, I/O threads) per delta delivered to one
+  // subscriber: what sustained rates cost on a busy machine, little moved by other load.
+  const double deliveries = static_cast<double>(kBurst) * kSubscribers;
+  Row("CPU time per delivery (all threads)", ours_cpu / deliveries * 1e9,
+      reference_cpu / deliveries * 1e9, "cpu ns");
   std::printf("  (gaps seen by the subscribers: %llu)\n", (unsigned long long)gaps);
 }
 
@@ -416,11 +459,14 @@ void Paced(int total, std::vector<std::atomic<int64_t>>& sent_at, Send send) {
   }
 }
 
-void BenchLatency() {
+void BenchLatency(Apply apply) {
   const int total = static_cast<int>(kRate * kLatencySeconds);
   std::vector<std::string> keys, bodies;
   for (int i = 0; i < 10000; ++i) keys.push_back("ns-1/pod-" + std::to_string(i));
-  for (int i = 0; i < total; ++i) bodies.push_back(WithIndex(PodBody(i % 10000), i));
+  for (int i = 0; i < total; ++i) {
+    bodies.push_back(apply == Apply::kTyped ? TypedPodBody(i % 10000, i)
+                                            : WithIndex(PodBody(i % 10000), i));
+  }
   std::vector<std::atomic<int64_t>> sent_at(total);
 
   Dir dir;
@@ -430,7 +476,8 @@ void BenchLatency() {
   options.send_high_water_mark = 1000000;
   auto publisher = bus::Publisher::Create(options);
   (*publisher)->MarkInSync();
-  auto fleet = StartFleet(options.address, &sent_at);
+  auto fleet = StartFleet(options.address, &sent_at, apply);
+  double cpu_start = CpuSeconds();
   Paced(total, sent_at, [&](int i) {
     (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i % 10000], bodies[i], {1, 0});
   });
@@ -438,29 +485,40 @@ void BenchLatency() {
     WaitUntil(
         [&] { return subscriber->Stats().seqs[bus::Index(bus::Topic::kPods)] >= (uint64_t)total; });
   }
+  double ours_cpu = CpuSeconds() - cpu_start;
+  uint64_t resnapshots = 0;
+  for (auto& subscriber : fleet->subscribers) resnapshots += subscriber->Stats().resnapshots;
   fleet->subscribers.clear();  // joins their threads before the latencies are read
   auto [ours_p50, ours_p99] = Percentiles(fleet->latencies);
 
   Dir raw_dir;
   std::string header = bus::EncodeHeader({});
   std::pair<double, double> reference;
+  double reference_cpu = 0;
   {
-    RawFleet raw("ipc://" + raw_dir.path + "/raw.sock", &sent_at);
+    RawFleet raw("ipc://" + raw_dir.path + "/raw.sock", &sent_at, apply);
+    cpu_start = CpuSeconds();
     Paced(total, sent_at, [&](int i) {
       bus::SendMessage(raw.pub, nullptr, "pods", header, keys[i % 10000], bodies[i], false);
     });
     WaitUntil([&] { return raw.AllReceived(total); });
+    reference_cpu = CpuSeconds() - cpu_start;
     raw.stop = true;
     for (auto& thread : raw.threads) thread.join();
     raw.threads.clear();
     reference = Percentiles(raw.latencies);
   }
 
-  std::printf("\n3. %d deltas/s for %.0f s to %d subscribers (target: p99 < 2000 us)\n", kRate,
-              kLatencySeconds, kSubscribers);
+  std::printf("\n3%s. %d deltas/s for %.0f s to %d subscribers, %s (target: p99 < 2000 us)\n",
+              apply == Apply::kTyped ? "b" : "a", kRate, kLatencySeconds, kSubscribers,
+              apply == Apply::kTyped
+                  ? "decoded into model::Pod (On<Pod>; the reference decodes too)"
+                  : "handlers take the encoded object (OnEncoded)");
   std::printf("%-44s %12s %12s %8s\n", "", "kr bus", "raw zmq", "ratio");
   Row("publish-to-apply latency p50", ours_p50, reference.first, "us");
   Row("publish-to-apply latency p99", ours_p99, reference.second, "us");
+  Row("process CPU time during the run", ours_cpu, reference_cpu, "cpu s");
+  std::printf("  (re-snapshots by the subscribers: %llu)\n", (unsigned long long)resnapshots);
 }
 
 }  // namespace
@@ -472,6 +530,9 @@ int main(int argc, char** argv) {
   std::printf("kr bus benchmark (ratio = kr bus / raw ZeroMQ; for times, lower is better)\n");
   if (only.empty() || only == "snapshot") BenchSnapshot();
   if (only.empty() || only == "throughput") BenchThroughput();
-  if (only.empty() || only == "latency") BenchLatency();
+  if (only.empty() || only == "latency") {
+    BenchLatency(Apply::kEncoded);
+    BenchLatency(Apply::kTyped);
+  }
   return 0;
 }
