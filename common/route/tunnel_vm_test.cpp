@@ -1,6 +1,7 @@
 // IP-in-IP tunnels made by NetlinkRouteKernel, with traffic through them (vm tier: the host
 // kernel has no ipip/ip6_tunnel modules). Run inside the VM by test/vm's runner:
-//   <builddir>/test/support/vm-run --modules ip6_tunnel -- <builddir>/common/route/route_tunnel_vm_test
+//   <builddir>/test/support/vm-run --modules ip6_tunnel --
+//       <builddir>/common/route/route_tunnel_vm_test
 //
 //   a: lo 198.18.1.1/32 (a pod)        b: lo 198.18.2.1/32 (a pod)
 //      eth0 192.0.2.1/24, 2001:db8:1::1/64  ---  eth0 192.0.2.2/24, 2001:db8:1::2/64
