@@ -1,6 +1,7 @@
 #include "services/proxyd/health_check_responder.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -23,9 +24,12 @@ std::string Quoted(const std::string& text) {
   return out + "\"";
 }
 
-void ReuseAddressOnly(socket_t fd) {
-  int one = 1;
+// SO_REUSEADDR, and on an IPv6 socket IPV6_V6ONLY off, so that "::" takes IPv4 clients too
+// whatever net.ipv6.bindv6only says (on an IPv4 socket that option fails harmlessly).
+void ListenSocketOptions(socket_t fd) {
+  int one = 1, zero = 0;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
 }
 
 }  // namespace
@@ -59,7 +63,7 @@ class HealthCheckResponder::PortServer {
 
   Status Start(const std::string& address) {
     server_.new_task_queue = [] { return new httplib::ThreadPool(1); };
-    server_.set_socket_options(ReuseAddressOnly);
+    server_.set_socket_options(ListenSocketOptions);
     server_.set_keep_alive_max_count(1);
     server_.set_read_timeout(2);
     server_.set_write_timeout(2);
@@ -145,7 +149,14 @@ HealthCheckSyncReport HealthCheckResponder::Sync(
   for (const auto& [port, served] : next) {
     if (servers_.contains(port)) continue;
     auto server = std::make_unique<PortServer>(*this, port);
-    if (Status started = server->Start(options_.address); !started) {
+    Status started = server->Start(options_.address);
+    if (!started && options_.address == kDualStackAddress &&
+        (started.error().code == EAFNOSUPPORT || started.error().code == EADDRNOTAVAIL)) {
+      // IPv6 disabled on this node: IPv4 alone.
+      server = std::make_unique<PortServer>(*this, port);
+      started = server->Start("0.0.0.0");
+    }
+    if (!started) {
       report.failed.push_back(
           Error{started.error().code, started.error().message + " (" + served.key + ")"});
       continue;

@@ -3,7 +3,7 @@
 // balancer whether this node has ready endpoints of the service, so traffic only goes to nodes
 // that can serve it without a second hop.
 //
-//   HealthCheckResponder responder({.address = "0.0.0.0"});
+//   HealthCheckResponder responder({});  // all addresses, IPv4 and IPv6
 //   responder.Sync({{"default/lb", {.port = 31742, .local_endpoints = 1}}},
 //   /*proxy_healthy=*/true); responder.Stop();  // also done by the destructor
 //
@@ -46,8 +46,12 @@ struct HealthCheckReplyText {
 HealthCheckReplyText HealthCheckReply(const std::string& key, int local_endpoints,
                                       bool proxy_healthy);
 
+// Every address of both families: an IPv6 socket that also takes IPv4 (IPV6_V6ONLY off). Where
+// IPv6 is disabled the responder falls back to 0.0.0.0.
+inline constexpr char kDualStackAddress[] = "::";
+
 struct HealthCheckResponderOptions {
-  std::string address = "0.0.0.0";  // where every health check port listens
+  std::string address = kDualStackAddress;  // where every health check port listens
 };
 
 struct HealthCheckSyncReport {

@@ -1,7 +1,8 @@
 // kr-proxyd: the IPVS service proxy. Wires the modules together; see services/proxyd/core.
 //
 // Bus (Service, Endpoints, Node) -> ProxyController (ProxyCore: desired IPVS state, diff
-// against the kernel) -> IPVS over generic netlink, VIPs on kube-dummy-if over rtnetlink.
+// against the kernel) -> IPVS over generic netlink, VIPs on kube-dummy-if over rtnetlink,
+// iptables glue, health check ports, DSR policy routing and pod tunnels (ServiceGlue).
 #include <cstdlib>
 #include <exception>
 
@@ -12,8 +13,11 @@
 #include "common/iptables/backend_detect.h"
 #include "common/iptables/xtables_runner.h"
 #include "common/log/log.h"
+#include "common/route/rule_kernel.h"
 #include "common/runtime/controller_loop.h"
 #include "common/runtime/shutdown_signals.h"
+#include "services/proxyd/core/dsr_fwmark.h"
+#include "services/proxyd/dsr_networking.h"
 #include "services/proxyd/health_check_responder.h"
 #include "services/proxyd/kernel/dry_run_ipvs_kernel.h"
 #include "services/proxyd/kernel/dummy_vips.h"
@@ -61,14 +65,29 @@ int main(int argc, char** argv) {
   kr::proxyd::DummyVips vips(**links,
                              {.name = kr::proxyd::kDummyInterfaceName, .dry_run = common.dry_run});
   // iptables glue in the backend the node's other rules use; health check ports on all
-  // addresses (kube-proxy's default).
+  // addresses of both families (kube-proxy's default).
   const kr::iptables::Backend backend = kr::iptables::DetectBackendFromSystem();
   KR_LOG(INFO) << "iptables backend: " << kr::iptables::BackendName(backend);
   kr::iptables::XtablesRunner iptables_runner(backend);
-  kr::proxyd::HealthCheckResponder health_checks({.address = "0.0.0.0"});
+  kr::proxyd::HealthCheckResponder health_checks({.address = kr::proxyd::kDualStackAddress});
+  // DSR: policy routing for the marks on the node, tunnels in the local endpoints' pods.
+  auto rule_kernel = kr::route::NetlinkRuleKernel::Create();
+  auto local_routes = kr::proxyd::NetlinkLocalDefaultRoutes::Open();
+  if (!rule_kernel || !local_routes) {
+    KR_LOG(ERROR) << "rtnetlink: "
+                  << (!rule_kernel ? rule_kernel.error() : local_routes.error()).message;
+    return 1;
+  }
+  kr::proxyd::DsrPolicyRouting dsr_routing(
+      *rule_kernel, *local_routes,
+      {.owns_mark = kr::proxyd::IsDsrFwmark, .dry_run = common.dry_run});
+  kr::proxyd::PodTunnels pod_tunnels(
+      {.netns_dir = proxy_flags.pod_netns_dir, .dry_run = common.dry_run});
+  kr::proxyd::KernelDsrNetworking dsr(dsr_routing, pod_tunnels);
   const kr::proxyd::ServiceGlueSeams glue{.iptables_v4 = &iptables_runner,
                                           .iptables_v6 = &iptables_runner,
                                           .health_checks = &health_checks,
+                                          .dsr = &dsr,
                                           .dry_run = common.dry_run};
 
   if (common.cleanup_config) {
@@ -82,7 +101,8 @@ int main(int argc, char** argv) {
   // Failures are logged; IPVS still works without some of them (e.g. in a container).
   if (netlink_ipvs.available()) {
     kr::proxyd::ProcSysctlWriter sysctl_writer;
-    (void)kr::proxyd::ApplySysctls(sysctl_writer, kr::proxyd::IpvsSysctls(false), common.dry_run);
+    (void)kr::proxyd::ApplySysctls(sysctl_writer, kr::proxyd::IpvsSysctls(proxy_flags.enable_ipv6),
+                                   common.dry_run);
   }
 
   // Observability: /healthz and /metrics.

@@ -318,3 +318,76 @@ TEST_CASE("healthCheckNodePort answers 200 with local endpoints, 503 without, an
 
 }  // namespace
 }  // namespace kr::proxyd
+
+namespace kr::proxyd {
+namespace {
+
+// Records what the glue asks of DSR networking.
+class RecordingDsr final : public DsrNetworking {
+ public:
+  Status Sync(const DsrWanted& wanted, bool full) override {
+    last = wanted;
+    ++syncs;
+    full_syncs += full ? 1 : 0;
+    return Status::Ok();
+  }
+  Status Cleanup() override {
+    ++cleanups;
+    return Status::Ok();
+  }
+  DsrWanted last;
+  int syncs = 0, full_syncs = 0, cleanups = 0;
+};
+
+TEST_CASE("DSR services give the node their marks and their local endpoints the tunnels") {
+  RecordingDsr dsr;
+  Fixture f(testing::MakeOptions(), {.dsr = &dsr});
+  model::Service service = MakeService("dsr", "10.96.0.60");
+  service.external_ips = {"203.0.113.60"};
+  service.annotations["kube-router.io/service.dsr"] = "tunnel";
+  f.controller.UpsertService(service);
+  f.controller.UpsertEndpoints(MakeEndpoints(
+      "dsr", {MakeEndpoint("10.244.1.5", 80), MakeEndpoint("10.244.2.5", 80, "node-b")}));
+  f.controller.MarkInSync();
+  REQUIRE(f.Sync(SyncKind::kFull).ok());
+  const auto vip = ipvs::IpAddress::FromString("203.0.113.60");
+  const uint32_t mark = DsrFwmarkHash(vip, ipvs::Protocol::kTcp, 80);
+  CHECK(dsr.last.marks == std::set<DsrPolicyRouting::Mark>{{AF_INET, mark}});
+  CHECK(dsr.last.pod_tunnels ==
+        PodTunnels::Wanted{{ipvs::IpAddress::FromString("10.244.1.5"), {vip}}});
+  CHECK(dsr.full_syncs == 1);
+
+  // An unrelated change does not touch DSR networking; a DSR endpoint change does.
+  f.controller.UpsertService(MakeService("other", "10.96.0.61"));
+  REQUIRE(f.Sync(SyncKind::kIncremental).ok());
+  CHECK(dsr.syncs == 1);
+  f.controller.UpsertEndpoints(MakeEndpoints("dsr", {MakeEndpoint("10.244.1.6", 80)}));
+  REQUIRE(f.Sync(SyncKind::kIncremental).ok());
+  CHECK(dsr.syncs == 2);
+  CHECK(dsr.last.pod_tunnels ==
+        PodTunnels::Wanted{{ipvs::IpAddress::FromString("10.244.1.6"), {vip}}});
+
+  f.controller.RemoveService("default/dsr");
+  REQUIRE(f.Sync(SyncKind::kIncremental).ok());
+  CHECK(dsr.last == DsrWanted{});
+  REQUIRE(f.controller.Cleanup().ok());
+  CHECK(dsr.cleanups == 1);
+}
+
+TEST_CASE("the health check responder's default listens on IPv4 and IPv6 at once") {
+  HealthCheckResponder responder({});
+  const int port = FreeLoopbackPort();
+  auto report = responder.Sync({{"default/lb", {.port = port, .local_endpoints = 2}}}, true);
+  REQUIRE(report.failed.empty());
+  for (const char* host : {"127.0.0.1", "::1"}) {
+    INFO(host);
+    httplib::Client client(host, port);
+    auto reply = client.Get("/healthz");
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(reply->get_header_value("X-Load-Balancing-Endpoint-Weight") == "2");
+  }
+}
+
+}  // namespace
+}  // namespace kr::proxyd

@@ -34,6 +34,11 @@ void ProxydFlags::Register(flags::FlagSet& fs) {
               "The graceful period before removing destinations from IPVS services.");
   fs.Duration("ipvs-sync-period", &sync_period,
               "The delay between ipvs config synchronizations (e.g. '5s', '1m', '2h22m').");
+  fs.Bool("enable-ipv6", &enable_ipv6,
+          "Enables IPv6 on the node for IPv6 services (IPv6 forwarding and disable_ipv6=0).");
+  fs.String("pod-netns-dir", &pod_netns_dir,
+            "Directory of the pods' named network namespaces, searched for the local endpoints "
+            "of DSR services (their tunnel interface is made there).");
   fs.StringSlice("service-cluster-ip-range", &cluster_ip_ranges,
                  "CIDR values from which service cluster IPs are assigned.");
   fs.StringSlice("cluster-cidr", &cluster_cidrs,

@@ -19,6 +19,8 @@ struct ProxydFlags {
   bool masquerade_all = false;
   bool hairpin_mode = false;
   bool graceful_termination = false;
+  bool enable_ipv6 = false;
+  std::string pod_netns_dir = "/run/netns";
   std::chrono::nanoseconds graceful_period = std::chrono::seconds(30);
   std::chrono::nanoseconds sync_period = std::chrono::minutes(5);
   std::vector<std::string> cluster_ip_ranges = {"10.96.0.0/12"};

@@ -9,7 +9,8 @@
 // The client routes everything via the node and the pods route back via it, so IPVS's NAT
 // (Masq) needs no SNAT. The test publishes Service/Endpoints/Node objects on an in-process bus
 // publisher; the real kr-proxyd binary, started in the node namespace, programs IPVS from it.
-// Each pod runs a tiny TCP server answering every line with its own name.
+// Each pod runs a tiny TCP server answering every line with its own name (pod1 also on
+// 0.0.0.0:80, for DSR: the tunnelled packet keeps the service port).
 #define CATCH_CONFIG_RUNNER  // main() below takes the daemon's path first
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -40,6 +41,7 @@
 
 #include "common/bus/publisher.h"
 #include "common/ipvs/netlink_ipvs_kernel.h"
+#include "services/proxyd/core/dsr_fwmark.h"
 #include "services/proxyd/core/test_fixtures.h"
 #include "test/support/netns.h"
 
@@ -88,10 +90,14 @@ SocketAddress Address(const std::string& ip, uint16_t port) {
   return address;
 }
 
-std::string PeerAddress(int fd) {
+// The address text of a socket's peer (or, with `local`, of its own end).
+std::string SocketAddressText(int fd, bool local) {
   sockaddr_storage peer{};
   socklen_t length = sizeof peer;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return "?";
+  auto* address = reinterpret_cast<sockaddr*>(&peer);
+  if ((local ? getsockname(fd, address, &length) : getpeername(fd, address, &length)) != 0) {
+    return "?";
+  }
   char text[INET6_ADDRSTRLEN] = {};
   if (peer.ss_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, text, sizeof text);
@@ -101,8 +107,16 @@ std::string PeerAddress(int fd) {
   return text;
 }
 
+std::string PeerAddress(int fd) {
+  return SocketAddressText(fd, false);
+}
+std::string LocalAddress(int fd) {
+  return SocketAddressText(fd, true);
+}
+
 // A TCP server in a pod: every line it receives is answered with "<name>\n", except "who",
-// answered with the client's address as the server sees it; connections stay open until the
+// answered with the client's address as the server sees it, and "local", answered with the
+// address the client reached; connections stay open until the
 // client closes them. One thread, poll() over everything.
 class NameServer {
  public:
@@ -146,8 +160,11 @@ class NameServer {
           connections[i - 2] = UniqueFd();
           continue;
         }
-        const bool who = std::string_view(buffer, static_cast<size_t>(n)).starts_with("who");
-        const std::string reply = (who ? PeerAddress(fds[i].fd) : name_) + "\n";
+        const std::string_view line(buffer, static_cast<size_t>(n));
+        const std::string reply = (line.starts_with("who")     ? PeerAddress(fds[i].fd)
+                                   : line.starts_with("local") ? LocalAddress(fds[i].fd)
+                                                               : name_) +
+                                  "\n";
         (void)!write(fds[i].fd, reply.data(), reply.size());
       }
       std::erase_if(connections, [](const UniqueFd& c) { return !c.valid(); });
@@ -398,8 +415,8 @@ struct Cluster {
       servers.push_back(std::make_unique<NameServer>(*pods[i - 1], net6 + "2", 8080, name));
     }
     IpBatch(dir, node, node_setup);
-    // A dual-stack node forwards IPv6 too (the IPv4 side is proxyd's sysctl).
-    node.ExecOrThrow({"sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"});
+    // DSR: the tunnelled packet arrives at the service port, not the target port.
+    servers.push_back(std::make_unique<NameServer>(pod1, "0.0.0.0", 80, "pod1"));
     bus::PublisherOptions options;
     options.address = bus::BusAddress::InDirectory(dir.path + "/bus");
     options.bus_directory = dir.path + "/bus";
@@ -444,6 +461,40 @@ model::Endpoints EndpointsOn(const std::string& name,
   return testing::MakeEndpoints(name, std::move(endpoints));
 }
 
+constexpr char kDsrIp[] = "203.0.113.30";
+
+ipvs::IpAddress Ip(const std::string& text) {
+  return ipvs::IpAddress::FromString(text);
+}
+
+// kube-router's DSR example: an external IP with kube-router.io/service.dsr=tunnel.
+model::Service DsrService() {
+  model::Service service = ServiceOn("dsr", "10.96.0.30");
+  service.external_ips = {kDsrIp};
+  service.annotations["kube-router.io/service.dsr"] = "tunnel";
+  service.external_traffic_policy = "Local";
+  return service;
+}
+
+// The node's rule for `mark` and table 78's local route, and pod1's tunnel with the IP.
+bool DsrInPlace(const Cluster& cluster, uint32_t mark) {
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%x", mark);
+  return Contains(cluster.node.ExecOrThrow({"ip", "rule"}),
+                  std::string("32764:\tfrom all fwmark ") + hex + " lookup 78") &&
+         Contains(cluster.node.ExecOrThrow({"ip", "route", "show", "table", "78"}),
+                  "local default dev lo") &&
+         Contains(cluster.pod1.Exec({"ip", "-o", "addr", "show", "dev", "kube-tunnel-if"}).output,
+                  std::string("inet ") + kDsrIp + "/32");
+}
+
+// No DSR rule, no table 78 route, no tunnel in pod1.
+bool DsrGone(const Cluster& cluster) {
+  return !Contains(cluster.node.ExecOrThrow({"ip", "rule"}), "lookup 78") &&
+         cluster.node.Exec({"ip", "route", "show", "table", "78"}).output.empty() &&
+         !cluster.pod1.Exec({"ip", "link", "show", "kube-tunnel-if"}).ok();
+}
+
 std::string Metrics(const NetNs& node) {
   return HttpGet(node, "127.0.0.1", kMetricsPort, "/metrics");
 }
@@ -467,7 +518,7 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
   auto proxyd = std::make_unique<Proxyd>(
       node, cluster.dir.path + "/bus", cluster.dir.path + "/proxyd.log",
       std::vector<std::string>{"--ipvs-graceful-termination", "--ipvs-graceful-period=5m",
-                               "--cluster-cidr=198.18.0.0/16"});
+                               "--cluster-cidr=198.18.0.0/16", "--enable-ipv6"});
 
   {
     INFO("seed walkthrough: one endpoint, TCP <clusterIP>:80 rr, Masq 1, real requests");
@@ -483,6 +534,8 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
     auto shown = node.Exec({"ip", "-o", "addr", "show", "dev", "kube-dummy-if"});
     CHECK(Contains(shown.output, "inet 10.96.0.10/32"));
     CHECK(node.ExecOrThrow({"cat", "/proc/sys/net/ipv4/vs/conntrack"}) == "1\n");
+    // --enable-ipv6: the node forwards IPv6 too (the IPv6 scenario below depends on it).
+    CHECK(node.ExecOrThrow({"cat", "/proc/sys/net/ipv6/conf/all/forwarding"}) == "1\n");
     CHECK(AskOnce(cluster.client, kClusterIp, 80) == "pod1");
     // Without --masquerade-all a client outside the cluster keeps its address (the
     // --cluster-cidr rule leaves traffic to pods alone).
@@ -645,6 +698,8 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
     }));
     INFO(reply);
     CHECK(Contains(reply, "X-Load-Balancing-Endpoint-Weight: 1\r\n"));
+    // The same port answers on the node's IPv6 address (one dual-stack socket).
+    CHECK(Contains(HttpGet(cluster.client, kNodeIp6, 30999, "/healthz"), "HTTP/1.1 200"));
     CHECK(Contains(reply,
                    "\r\n\r\n{\n\t\"service\": {\n\t\t\"namespace\": \"default\",\n\t\t"
                    "\"name\": \"lb\"\n\t},\n\t\"localEndpoints\": 1,\n\t"
@@ -666,6 +721,62 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
     auto counts = Spread(cluster.client, "2001:db8:96::10", 80, 10);
     CHECK(counts == std::map<std::string, int>{{"pod1", 5}, {"pod2", 5}});
     CHECK(AskOnce(cluster.client, "2001:db8:96::10", 80, "who") == kClientIp6);
+  }
+  const uint32_t dsr_mark = DsrFwmarkHash(Ip(kDsrIp), ipvs::Protocol::kTcp, 80);
+  {
+    INFO("DSR: the external IP reaches pod1 through an IPIP tunnel, pod1 answers directly");
+    Publish(cluster, DsrService());
+    Publish(cluster, EndpointsOn("dsr", {{1, "node-a"}, {2, "node-b"}}));
+    // Counts the replies the node forwards from the external IP to the client (a rule of the
+    // test's own, removed below).
+    const std::vector<std::string> reply_counter = {
+        "FORWARD", "-s", kDsrIp, "-d", kClientIp, "-p", "tcp", "--sport", "80", "-j", "ACCEPT"};
+    std::vector<std::string> insert = {"iptables", "-I"};
+    insert.insert(insert.end(), reply_counter.begin(), reply_counter.end());
+    node.ExecOrThrow(insert);
+    REQUIRE(Eventually([&] { return DsrInPlace(cluster, dsr_mark); }));
+    // externalTrafficPolicy Local: only this node's endpoint (another node's kr-proxyd would
+    // prepare its own pods).
+    CHECK(DestinationsOf(IpvsText(node), "FWM " + std::to_string(dsr_mark) + " IPv4 rr") ==
+          std::vector<std::string>{"  -> 198.18.1.2:8080 Tunnel 1"});
+    // The external IP is on no node interface ("VIP-less director").
+    CHECK_FALSE(Contains(node.ExecOrThrow({"ip", "-o", "addr"}), kDsrIp));
+    const std::string pod_address = cluster.pod1.ExecOrThrow({"ip", "-o", "addr", "show"});
+    INFO(pod_address);
+    CHECK(Contains(pod_address, "kube-tunnel-if    inet 203.0.113.30/32"));
+    CHECK(cluster.pod1.ExecOrThrow({"cat", "/proc/sys/net/ipv4/conf/kube-tunnel-if/rp_filter"}) ==
+          "0\n");
+    // Not on the remote endpoint's pod.
+    CHECK_FALSE(cluster.pod2.Exec({"ip", "link", "show", "kube-tunnel-if"}).ok());
+
+    // Real traffic. The backend sees the client's own address, and the external IP as the
+    // address it was reached at: IPVS tunnelled the original packet, no NAT. Its replies leave
+    // the pod from the external IP and the node merely forwards them (the counter rule sees
+    // them; masquerading would show them from 198.18.1.2:8080 there).
+    CHECK(AskOnce(cluster.client, kDsrIp, 80, "who") == kClientIp);
+    CHECK(AskOnce(cluster.client, kDsrIp, 80, "local") == kDsrIp);
+    for (int i = 0; i < 3; ++i) CHECK(AskOnce(cluster.client, kDsrIp, 80) == "pod1");
+    const std::string filter = node.ExecOrThrow({"iptables-save", "-c", "-t", "filter"});
+    INFO(filter);
+    const size_t rule = filter.find(std::string("-A FORWARD -s ") + kDsrIp + "/32 -d " + kClientIp +
+                                    "/32 -p tcp -m tcp --sport 80 -j ACCEPT");
+    REQUIRE(rule != std::string::npos);
+    const size_t line_start = filter.rfind('\n', rule) + 1;
+    const long forwarded_replies = std::stol(filter.substr(line_start + 1));  // "[pkts:bytes]"
+    CHECK(forwarded_replies >= 5 * 2);  // at least SYN-ACK and the answer per connection
+    std::vector<std::string> remove = {"iptables", "-D"};
+    remove.insert(remove.end(), reply_counter.begin(), reply_counter.end());
+    node.ExecOrThrow(remove);
+
+    INFO("deleting the DSR service removes its rule, the table route and the pod's tunnel");
+    REQUIRE(cluster.publisher->Delete(bus::Topic::kServices, "default/dsr").ok());
+    REQUIRE(Eventually([&] { return DsrGone(cluster); }));
+    CHECK_FALSE(Contains(IpvsText(node), "FWM"));
+
+    // Back again, for --cleanup-config at the end to remove.
+    Publish(cluster, DsrService());
+    REQUIRE(Eventually([&] { return DsrInPlace(cluster, dsr_mark); }));
+    CHECK(AskOnce(cluster.client, kDsrIp, 80, "who") == kClientIp);
   }
   {
     INFO(
@@ -691,7 +802,8 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
     proxyd = std::make_unique<Proxyd>(
         node, cluster.dir.path + "/bus", cluster.dir.path + "/proxyd.log",
         std::vector<std::string>{"--ipvs-graceful-termination", "--ipvs-graceful-period=5m",
-                                 "--cluster-cidr=198.18.0.0/16", "--masquerade-all"});
+                                 "--cluster-cidr=198.18.0.0/16", "--enable-ipv6",
+                                 "--masquerade-all"});
     // A change after the restart shows that the new process synced.
     Publish(cluster, ServiceOn("after-restart", "10.96.0.20"));
     const bool synced =
@@ -731,6 +843,8 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
     CHECK_FALSE(Contains(nat, "KR-PROXY"));
     CHECK(Contains(nat, "-A POSTROUTING -d 203.0.113.99/32 -j MASQUERADE"));
     CHECK_FALSE(Contains(node.ExecOrThrow({"ip6tables-save", "-t", "nat"}), "KR-PROXY"));
+    CHECK(DsrGone(cluster));
+    CHECK_FALSE(Contains(node.ExecOrThrow({"iptables-save", "-t", "mangle"}), "KR-PROXY"));
   }
 }
 

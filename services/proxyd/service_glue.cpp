@@ -33,6 +33,7 @@ void ServiceGlue::Update(const std::string& key, const ProxyCore& core) {
     const ServiceDesired& service = desired->second;
     next.hairpins = service.hairpin_rules;
     next.dsr_targets = service.dsr_targets;
+    next.dsr_pod_tunnels = service.dsr_pod_tunnels;
     if (service.health_check_node_port > 0) {
       next.health = {service.health_check_node_port, service.local_ready_endpoints};
     }
@@ -44,6 +45,9 @@ void ServiceGlue::Update(const std::string& key, const ProxyCore& core) {
     rules_dirty_ = true;
   }
   if (before.health != next.health) health_dirty_ = true;
+  if (before.dsr_targets != next.dsr_targets || before.dsr_pod_tunnels != next.dsr_pod_tunnels) {
+    dsr_dirty_ = true;
+  }
   if (empty) {
     if (old != contributions_.end()) contributions_.erase(old);
   } else {
@@ -95,6 +99,19 @@ GlueSettings ServiceGlue::SettingsFor(iptables::IpFamily family, const ProxyCore
     }
   }
   return settings;
+}
+
+DsrWanted ServiceGlue::WantedDsr() const {
+  DsrWanted wanted;
+  for (const auto& [key, contribution] : contributions_) {
+    for (const auto& target : contribution.dsr_targets) {
+      wanted.marks.insert({target.vip.family(), target.fwmark});
+    }
+    for (const auto& tunnel : contribution.dsr_pod_tunnels) {
+      wanted.pod_tunnels[tunnel.endpoint].insert(tunnel.vip);
+    }
+  }
+  return wanted;
 }
 
 size_t ServiceGlue::hairpin_rules() const {
@@ -159,6 +176,12 @@ Status ServiceGlue::Apply(const ProxyCore& core, bool full, bool proxy_healthy) 
   }
   if (all_ok) rules_dirty_ = false;
 
+  if (seams_.dsr && (full || dsr_dirty_)) {
+    Status dsr = seams_.dsr->Sync(WantedDsr(), full);
+    dsr_dirty_ = !dsr.ok();  // retried by the next sync
+    keep(dsr);
+  }
+
   if (seams_.health_checks && (full || health_dirty_ || proxy_healthy != last_healthy_)) {
     std::map<std::string, HealthCheckTarget> targets;
     for (const auto& [key, contribution] : contributions_) {
@@ -187,6 +210,11 @@ Status ServiceGlue::Cleanup() {
       KR_LOG(INFO) << "cleanup: " << FamilyName(family.family)
                    << " iptables chains removed: " << plan->deleted_chains.size();
     }
+  }
+  if (seams_.dsr) {
+    Status dsr = seams_.dsr->Cleanup();
+    if (!dsr) KR_LOG(ERROR) << "DSR cleanup: " << dsr.error().message;
+    if (first) first = dsr;
   }
   if (seams_.health_checks) seams_.health_checks->Stop();
   return first;

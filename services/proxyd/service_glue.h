@@ -10,6 +10,9 @@
 //   Status s = glue.Apply(core, full, ipvs_healthy);   // iptables-restore, health ports
 //   glue.Cleanup();                        // --cleanup-config
 //
+// With a DsrNetworking seam, DSR targets also get the node's policy routing and their local
+// endpoints the pod-side tunnels (dsr_networking.h), written when they changed.
+//
 // A full Apply reads the kernel's rules (iptables-save) and repairs drift; otherwise the
 // syncer plans against what it last wrote. Any runner or the responder may be null (not
 // managed).
@@ -27,6 +30,7 @@
 #include "common/iptables/owned_chain_syncer.h"
 #include "services/proxyd/core/iptables_glue.h"
 #include "services/proxyd/core/proxy_core.h"
+#include "services/proxyd/dsr_networking.h"
 #include "services/proxyd/health_check_responder.h"
 
 namespace kr::proxyd {
@@ -35,7 +39,8 @@ struct ServiceGlueSeams {
   iptables::IptablesRunner* iptables_v4 = nullptr;
   iptables::IptablesRunner* iptables_v6 = nullptr;
   HealthCheckResponder* health_checks = nullptr;
-  bool dry_run = false;  // log the restore payloads instead of applying them
+  DsrNetworking* dsr = nullptr;  // DSR's policy routing and pod tunnels
+  bool dry_run = false;          // log the restore payloads instead of applying them
 };
 
 class ServiceGlue {
@@ -52,12 +57,14 @@ class ServiceGlue {
 
   // For tests and metrics.
   GlueSettings SettingsFor(iptables::IpFamily family, const ProxyCore& core) const;
+  DsrWanted WantedDsr() const;
   size_t hairpin_rules() const;
 
  private:
   struct Contribution {
     std::vector<HairpinRule> hairpins;
     std::vector<DsrTarget> dsr_targets;
+    std::vector<DsrPodTunnel> dsr_pod_tunnels;
     HealthCheckTarget health;
 
     bool operator==(const Contribution&) const = default;
@@ -77,6 +84,7 @@ class ServiceGlue {
   std::map<std::string, Contribution> contributions_;  // Services with any glue
   bool rules_dirty_ = true;
   bool health_dirty_ = true;
+  bool dsr_dirty_ = true;
   bool last_healthy_ = false;
 };
 

@@ -241,11 +241,21 @@ Expected<ServiceDesired> ComputeServiceDesired(const model::Service& service,
       }
       auto mark = fwmarks.Acquire({ip, protocol, service_port});
       if (!mark) return mark.error();
-      add(ipvs::ServiceKey::ForFwmark(ip.family(), *mark), port,
-          {ip.family(), desired.local_external, ipvs::ForwardMethod::kTunnel}, false);
+      const auto key = ipvs::ServiceKey::ForFwmark(ip.family(), *mark);
+      add(key, port, {ip.family(), desired.local_external, ipvs::ForwardMethod::kTunnel}, false);
       desired.dsr_targets.push_back({ip, protocol, service_port, *mark});
+      for (const auto& [destination_key, destination] :
+           desired.virtual_services[key].destinations) {
+        if (local_addresses.contains(destination.address)) {
+          desired.dsr_pod_tunnels.push_back({destination.address, ip});
+        }
+      }
     }
   }
+  std::sort(desired.dsr_pod_tunnels.begin(), desired.dsr_pod_tunnels.end());
+  desired.dsr_pod_tunnels.erase(
+      std::unique(desired.dsr_pod_tunnels.begin(), desired.dsr_pod_tunnels.end()),
+      desired.dsr_pod_tunnels.end());
   std::sort(desired.hairpin_rules.begin(), desired.hairpin_rules.end());
   desired.hairpin_rules.erase(
       std::unique(desired.hairpin_rules.begin(), desired.hairpin_rules.end()),

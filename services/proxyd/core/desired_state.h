@@ -41,6 +41,15 @@ struct DsrTarget {
   bool operator==(const DsrTarget&) const = default;
 };
 
+// A local endpoint of a DSR service and one external IP it answers from: the pod side of DSR
+// puts `vip` on an IP-in-IP interface in the endpoint's pod (see kernel/pod_tunnels.h).
+struct DsrPodTunnel {
+  ipvs::IpAddress endpoint;
+  ipvs::IpAddress vip;
+
+  auto operator<=>(const DsrPodTunnel&) const = default;
+};
+
 // A pod reaching its own service (hairpin): IPVS sends the packet back to the pod it came from,
 // which would answer itself directly; SNAT to the VIP makes the reply go through IPVS again.
 // The glue writes `-s endpoint -d endpoint -p protocol -m ipvs --vaddr vip --vport port -j
@@ -60,6 +69,8 @@ struct ServiceDesired {
   // reached through the fwmark route), to be put on kube-dummy-if.
   std::set<ipvs::IpAddress> dummy_vips;
   std::vector<DsrTarget> dsr_targets;
+  // For each DSR target, this node's ready endpoints among its destinations; sorted.
+  std::vector<DsrPodTunnel> dsr_pod_tunnels;
   bool hairpin = false;               // annotation or --hairpin-mode
   bool hairpin_external_ips = false;  // hairpin also for external IPs
   bool local_external = false;        // NodePort/external/LB only to local endpoints

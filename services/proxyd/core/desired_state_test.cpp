@@ -299,6 +299,9 @@ TEST_CASE("DSR tunnel serves external IPs as fwmark services with tunnel destina
   CHECK(desired.virtual_services.at(Tcp("10.96.0.40", 80)).destinations.begin()->second.forward ==
         ipvs::ForwardMethod::kMasquerade);
   CHECK(desired.dummy_vips == std::set<IpAddress>{Ip("10.96.0.40")});
+  // Only the local endpoint gets the pod side (a tunnel holding the external IP).
+  CHECK(desired.dsr_pod_tunnels ==
+        std::vector<DsrPodTunnel>{{Ip("10.244.1.5"), Ip("198.51.100.40")}});
 }
 
 TEST_CASE("hairpin from the annotation or --hairpin-mode is kept for the iptables glue") {

@@ -118,6 +118,8 @@ TEST_CASE("IPVS sysctls are kube-router's, and a failure does not stop the rest"
   FakeSysctlWriter v6;
   REQUIRE(ApplySysctls(v6, IpvsSysctls(true), false).ok());
   CHECK(v6.values.at("net/ipv6/conf/all/forwarding") == "1");
+  CHECK(v6.values.at("net/ipv6/conf/all/disable_ipv6") == "0");
+  CHECK(v6.values.size() == writer.values.size() + 1 + 2);  // + conntrack, + the two IPv6 ones
   CHECK(v6.values.at("net/ipv4/vs/conntrack") == "1");
   FakeSysctlWriter dry;
   REQUIRE(ApplySysctls(dry, IpvsSysctls(true), true).ok());

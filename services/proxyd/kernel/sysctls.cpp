@@ -42,7 +42,12 @@ std::vector<SysctlSetting> IpvsSysctls(bool ipv6) {
       {"net/ipv4/conf/all/arp_announce", "2"},
       {"net/ipv4/ip_forward", "1"},
   };
-  if (ipv6) settings.push_back({"net/ipv6/conf/all/forwarding", "1"});
+  if (ipv6) {
+    // kube-router's --enable-ipv6 turns IPv6 on; forwarding is ip_forward's IPv6 side. The vs/
+    // settings above live under ipv4/ but govern IPVS services of both families.
+    settings.push_back({"net/ipv6/conf/all/disable_ipv6", "0"});
+    settings.push_back({"net/ipv6/conf/all/forwarding", "1"});
+  }
   return settings;
 }
 

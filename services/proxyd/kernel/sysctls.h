@@ -5,7 +5,11 @@
 //   net/ipv4/vs/expire_quiescent_template=1  persistence templates die with weight 0
 //   net/ipv4/conf/all/arp_ignore=1           answer ARP only for addresses on the interface
 //   net/ipv4/conf/all/arp_announce=2         ...and never announce the VIPs on kube-dummy-if
-//   net/ipv4/ip_forward=1                    (and net/ipv6/conf/all/forwarding=1 with IPv6)
+//   net/ipv4/ip_forward=1
+// and with IPv6 (--enable-ipv6): net/ipv6/conf/all/disable_ipv6=0, net/ipv6/conf/all/forwarding=1.
+// There are no IPv6 copies of the vs/ settings (they cover both families) nor of arp_*.
+// IPv6 forwarding is not set without the flag: on a node that takes its IPv6 default route
+// from router advertisements, forwarding=1 stops accepting them (accept_ra=1).
 #pragma once
 
 #include <map>
@@ -46,7 +50,7 @@ struct SysctlSetting {
   std::string value;
 };
 
-// The settings above; the IPv6 forwarding one only with `ipv6`.
+// The settings above; the IPv6 ones only with `ipv6`.
 std::vector<SysctlSetting> IpvsSysctls(bool ipv6);
 
 // Writes every setting (or, with dry_run, logs it); a failure is logged and the rest are still
