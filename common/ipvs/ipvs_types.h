@@ -68,7 +68,10 @@ struct Service {
   bool operator==(const Service&) const = default;
 };
 
-// Counters as the kernel reports them (the 64-bit set when available).
+// Counters as the kernel reports them (the 64-bit set when available). The kernel counts per
+// CPU and folds those counts into the reported totals only when its rate estimator runs, every
+// 2 s: a dump right after traffic may not show it yet (ipvsadm --stats neither), so a reader
+// that expects counts must poll. DestinationEntry's active/inactive connections are live.
 struct Stats {
   uint64_t connections = 0;
   uint64_t packets_in = 0;
