@@ -205,6 +205,10 @@ class ListPageSax : public SaxBase<ListPageSax> {
       if (meta_key_ == "resourceVersion") info.resource_version = v.s;
       if (meta_key_ == "continue") info.continue_token = v.s;
     }
+    if (depth_ == 2 && member_ == Member::kMetadata && meta_key_ == "remainingItemCount") {
+      if (v.type == Token::Type::kInt && v.i > 0) info.remaining_items = static_cast<uint64_t>(v.i);
+      if (v.type == Token::Type::kUint) info.remaining_items = v.u;
+    }
     if (depth_ == 2 && member_ == Member::kItems) {
       BeginItem();
       if (builder_.Scalar(v)) Finish();

@@ -4,6 +4,7 @@
 // reads.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -19,6 +20,7 @@ namespace kr::kube {
 struct ListPageInfo {
   std::string resource_version;  // of the collection, to watch from
   std::string continue_token;    // empty on the last page
+  uint64_t remaining_items = 0;  // metadata.remainingItemCount: after this page (an estimate)
 };
 
 // Parses a list response and calls on_item for each entry of "items" (filtered), in order.

@@ -77,11 +77,13 @@ TEST_CASE("page metadata", "[filtered_parse]") {
   REQUIRE(info.ok());
   CHECK(info->resource_version == "42");
   CHECK(info->continue_token == "next-token");
+  CHECK(info->remaining_items == 7);
 
   auto peeked = PeekListPageInfo(kPage);
   REQUIRE(peeked.has_value());
   CHECK(peeked->resource_version == "42");
   CHECK(peeked->continue_token == "next-token");
+  CHECK(peeked->remaining_items == 7);
   // Peeking does not read the items: a body cut short after the metadata still peeks.
   CHECK(PeekListPageInfo(R"({"metadata": {"resourceVersion": "1", "continue": "c"}, "items": [{)")
             ->continue_token == "c");

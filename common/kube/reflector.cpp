@@ -117,7 +117,13 @@ Status Reflector::List(std::stop_token stop) {
                                response->body.substr(0, 512)};
     }
     std::string prefetched_token;
-    if (auto head = PeekListPageInfo(response->body); head && !head->continue_token.empty()) {
+    auto head = PeekListPageInfo(response->body);
+    if (head && continue_token.empty()) {
+      // The first page says how many follow: size the map once instead of rehashing it as it
+      // grows (150,000 pods rehash about 18 times).
+      versions_.reserve(head->remaining_items + static_cast<uint64_t>(options_.page_size));
+    }
+    if (head && !head->continue_token.empty()) {
       prefetched_token = head->continue_token;
       next_page = std::async(std::launch::async, [this, path = PagePath(prefetched_token)] {
         return transport_.Get(path, options_.request_timeout);

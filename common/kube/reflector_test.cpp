@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -279,6 +280,25 @@ TEST_CASE("paged list, then watch events in order", "[kube][reflector]") {
   CHECK(h.sink.TakeLog() == Log{"upsert default/b", "delete default/c", "upsert default/f"});
   CHECK(h.reflector.stats().events == 3);
   CHECK(h.reflector.stats().lists == 1);
+}
+
+// The next page is requested while one is parsed: the sink must still see every item once, in
+// the server's order, and the list must end only after the last page.
+TEST_CASE("a long paged list reaches the sink in order, each item once", "[kube][reflector]") {
+  Harness h;
+  Log expected;
+  for (int i = 0; i < 101; ++i) {
+    char name[8];
+    std::snprintf(name, sizeof name, "p%03d", i);
+    h.server.Upsert(name);
+    expected.push_back(std::string("upsert default/") + name);
+  }
+  expected.push_back("listed");
+  h.Start();
+  h.server.WaitForWatch(1);
+  CHECK(h.sink.TakeLog() == expected);
+  CHECK(h.server.lists() == 1);
+  CHECK(h.reflector.stats().decode_errors == 0);
 }
 
 TEST_CASE("a watch that ends resumes from the last version, bookmarks included",

@@ -10,6 +10,14 @@ void to_json(nlohmann::json& j, const IntOrString& v) {
   }
 }
 
+void EncodeValue(std::string& out, const IntOrString& v) {
+  if (v.is_name()) {
+    cbor::WriteText(out, v.name);
+  } else {
+    cbor::WriteInteger(out, v.number);
+  }
+}
+
 void from_json(const nlohmann::json& j, IntOrString& v) {
   std::vector<Token> tokens;
   TokenizeJson(j, tokens);

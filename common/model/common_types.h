@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/model/cbor_encode.h"
 #include "common/model/wire_fields.h"
 
 namespace kr::model {
@@ -39,6 +40,7 @@ struct LabelSelector {
 void to_json(nlohmann::json& j, const IntOrString& v);
 void from_json(const nlohmann::json& j, IntOrString& v);
 void ReadValue(TokenReader& reader, IntOrString& out, const char* what);
+void EncodeValue(std::string& out, const IntOrString& v);
 
 constexpr auto WireSchemaOf(const LabelSelectorRequirement*) {
   using T = LabelSelectorRequirement;

@@ -1,6 +1,7 @@
 // The normalized Kubernetes objects of the state bus (proto/schemas/), one header per kind.
 #pragma once
 
+#include "common/model/cbor_encode.h"
 #include "common/model/decode.h"
 #include "common/model/endpoints.h"
 #include "common/model/namespace.h"

@@ -35,4 +35,27 @@ void WriteField(nlohmann::json& object, const RuleListField& field, const Networ
   object[field.name] = std::move(rules);
 }
 
+// Each rule is the object {"ports": ..., <peers_name>: ...}, its keys in map order as in
+// WriteField.
+void EncodeField(std::string& out, const RuleListField& field, const NetworkPolicy& value) {
+  const std::string_view peers_name = field.peers_name;
+  const bool peers_first = peers_name < std::string_view("ports");
+  cbor::WriteText(out, field.name);
+  const std::vector<NetworkPolicyRule>& rules = value.*field.member;
+  cbor::WriteHead(out, cbor::Major::kArray, rules.size());
+  for (const NetworkPolicyRule& rule : rules) {
+    cbor::WriteHead(out, cbor::Major::kMap, 2);
+    if (peers_first) {
+      cbor::WriteText(out, peers_name);
+      EncodeValue(out, rule.peers);
+    }
+    cbor::WriteText(out, "ports");
+    EncodeValue(out, rule.ports);
+    if (!peers_first) {
+      cbor::WriteText(out, peers_name);
+      EncodeValue(out, rule.peers);
+    }
+  }
+}
+
 }  // namespace kr::model

@@ -83,6 +83,7 @@ struct RuleListField {
 bool ReadFieldIfNamed(TokenReader& reader, const RuleListField& field, const std::string& key,
                       NetworkPolicy& out);
 void WriteField(nlohmann::json& object, const RuleListField& field, const NetworkPolicy& value);
+void EncodeField(std::string& out, const RuleListField& field, const NetworkPolicy& value);
 
 constexpr auto WireSchemaOf(const NetworkPolicy*) {
   using T = NetworkPolicy;

@@ -13,7 +13,7 @@ const json& EmptyArray() {
 
 const json* Member(const json& parent, const char* key) {
   if (!parent.is_object()) return nullptr;
-  auto it = parent.find(key);
+  auto it = parent.find(std::string_view(key));  // one strlen, not one per comparison
   if (it == parent.end() || it->is_null()) return nullptr;
   return &*it;
 }

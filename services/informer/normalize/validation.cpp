@@ -44,11 +44,18 @@ bool ParseCidr(const std::string& text, ParsedIp& ip, int& prefix) {
   return ec == std::errc() && ptr == end && begin != end && prefix >= 0 && prefix <= ip.bits();
 }
 
+// ASCII only, whatever the locale (and without a call per character).
+bool IsLower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 bool IsAlnumLower(char c) {
-  return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+  return IsLower(c) || IsDigit(c);
 }
 bool IsAlnum(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+  return IsAlnumLower(c) || (c >= 'A' && c <= 'Z');
 }
 
 // [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, at most `max` characters; empty allowed if asked.
@@ -86,7 +93,9 @@ bool IsDnsSubdomain(const std::string& s) {
 std::string CheckIp(const std::string& text, std::string* canonical) {
   ParsedIp ip;
   if (!ParseIp(text, ip)) return "\"" + text + "\" is not an IP address";
-  if (canonical) *canonical = Format(ip);
+  // inet_pton takes IPv4 only as four decimal octets without leading zeros: the text is
+  // canonical already, and formatting it again (sprintf) was a visible share of a sync.
+  if (canonical) *canonical = ip.family == AF_INET ? text : Format(ip);
   return {};
 }
 
@@ -108,7 +117,7 @@ std::string CheckPortName(const std::string& name) {
   bool valid = !name.empty() && name.size() <= 15 && name.front() != '-' && name.back() != '-' &&
                name.find("--") == std::string::npos;
   for (char c : name) {
-    if (std::islower(static_cast<unsigned char>(c))) has_letter = true;
+    if (IsLower(c)) has_letter = true;
     if (!IsAlnumLower(c) && c != '-') valid = false;
   }
   if (valid && has_letter) return {};

@@ -19,9 +19,10 @@ Status Timed(metrics::Histogram* latency, Publish&& publish) {
 
 }  // namespace
 
-Status PublisherBusWriter::Upsert(bus::Topic topic, const std::string& key,
-                                  const nlohmann::json& value, model::SchemaVersion schema) {
-  return Timed(latency_.get(), [&] { return publisher_.Upsert(topic, key, value, schema); });
+Status PublisherBusWriter::Upsert(bus::Topic topic, const std::string& key, std::string cbor,
+                                  model::SchemaVersion schema) {
+  return Timed(latency_.get(),
+               [&] { return publisher_.UpsertEncoded(topic, key, std::move(cbor), schema); });
 }
 
 Status PublisherBusWriter::Delete(bus::Topic topic, const std::string& key) {

@@ -15,7 +15,7 @@ class PublisherBusWriter : public BusWriter {
   PublisherBusWriter(bus::Publisher& publisher, std::shared_ptr<metrics::Histogram> latency)
       : publisher_(publisher), latency_(std::move(latency)) {}
 
-  Status Upsert(bus::Topic topic, const std::string& key, const nlohmann::json& value,
+  Status Upsert(bus::Topic topic, const std::string& key, std::string cbor,
                 model::SchemaVersion schema) override;
   Status Delete(bus::Topic topic, const std::string& key) override;
   void MarkInSync() override { publisher_.MarkInSync(); }

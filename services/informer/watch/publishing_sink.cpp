@@ -1,23 +1,24 @@
 #include "services/informer/watch/publishing_sink.h"
 
 #include "common/log/log.h"
+#include "common/model/cbor_encode.h"
 #include "services/informer/normalize/normalize.h"
 
 namespace kr::informer {
 
 namespace {
 
-// Normalizes one object of a kind other than EndpointSlice into (key, json, schema).
+// Normalizes one object of a kind other than EndpointSlice into (key, CBOR body, schema).
 struct Normalized {
   std::string key;
-  nlohmann::json value;
+  std::string cbor;
   model::SchemaVersion schema;
 };
 
 template <typename T>
 Expected<Normalized> Wrap(Expected<T> object) {
   if (!object.ok()) return object.error();
-  return Normalized{object->Key(), nlohmann::json(*object), T::kSchema};
+  return Normalized{object->Key(), model::EncodeCbor(*object), T::kSchema};
 }
 
 Expected<Normalized> NormalizeAny(Kind kind, const nlohmann::json& object) {
@@ -53,7 +54,7 @@ void PublishingSink::OnUpsert(const std::string& key, nlohmann::json&& object) {
   }
   auto normalized = NormalizeAny(kind_.kind, object);
   if (!normalized.ok()) return Reject(key, normalized.error().message);
-  Publish(normalized->key, normalized->value, normalized->schema);
+  Publish(normalized->key, std::move(normalized->cbor), normalized->schema);
 }
 
 void PublishingSink::OnDelete(const std::string& key) {
@@ -74,9 +75,9 @@ void PublishingSink::OnDecodeError(const std::string& what) {
   KR_LOG(WARNING) << kind_.name << ": " << what;
 }
 
-void PublishingSink::Publish(const std::string& key, const nlohmann::json& value,
+void PublishingSink::Publish(const std::string& key, std::string cbor,
                              model::SchemaVersion schema) {
-  if (Status status = bus_.Upsert(kind_.topic, key, value, schema); !status.ok()) {
+  if (Status status = bus_.Upsert(kind_.topic, key, std::move(cbor), schema); !status.ok()) {
     ++counters_.publish_errors;
     KR_LOG(ERROR) << "publishing " << kind_.name << " " << key << ": " << status.error().message;
     return;
@@ -101,7 +102,7 @@ void PublishingSink::Reject(const std::string& key, const std::string& reason) {
 void PublishingSink::ApplyEndpointChanges(const std::vector<EndpointsMerger::Change>& changes) {
   for (const EndpointsMerger::Change& change : changes) {
     if (change.merged) {
-      Publish(change.service_key, nlohmann::json(*change.merged), model::Endpoints::kSchema);
+      Publish(change.service_key, model::EncodeCbor(*change.merged), model::Endpoints::kSchema);
     } else {
       Remove(change.service_key);
     }

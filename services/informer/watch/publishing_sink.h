@@ -42,7 +42,7 @@ class PublishingSink : public kube::ReflectorSink {
   const SinkCounters& counters() const { return counters_; }
 
  private:
-  void Publish(const std::string& key, const nlohmann::json& value, model::SchemaVersion schema);
+  void Publish(const std::string& key, std::string cbor, model::SchemaVersion schema);
   void Remove(const std::string& key);
   void Reject(const std::string& key, const std::string& reason);
   void ApplyEndpointChanges(const std::vector<EndpointsMerger::Change>& changes);

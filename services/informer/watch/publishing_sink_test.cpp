@@ -15,9 +15,9 @@ namespace {
 
 class MapBus : public BusWriter {
  public:
-  Status Upsert(bus::Topic topic, const std::string& key, const json& value,
+  Status Upsert(bus::Topic topic, const std::string& key, std::string cbor,
                 model::SchemaVersion) override {
-    state[topic][key] = value;
+    state[topic][key] = json::from_cbor(cbor);
     ++writes;
     return Status::Ok();
   }

@@ -218,6 +218,13 @@ def metrics(port):
         return r.read().decode()
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process, all its threads, so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -227,11 +234,13 @@ def rss_kib(pid):
 
 
 def run_informer(binary, api, workdir, page_size):
-    """Returns (seconds from start to in sync, RSS KiB after settling, metrics text)."""
+    """Returns (seconds from start to in sync, RSS KiB after settling, metrics text, informer
+    CPU seconds to in sync, apiserver CPU seconds meanwhile)."""
     bus = tempfile.mkdtemp(prefix="bus-", dir=workdir)
     port = free_port()
     log = open(os.path.join(bus, "informer.log"), "w")
     started = time.monotonic()
+    api_cpu = cpu_seconds(api.proc.pid)
     proc = subprocess.Popen([binary, "--master=" + api.url, "--bus-dir", bus,
                              "--health-port=%d" % port, "--metrics-port=0",
                              "--list-page-size=%d" % page_size], stdout=log,
@@ -247,9 +256,11 @@ def run_informer(binary, api, workdir, page_size):
                 pass
             time.sleep(0.02)
         elapsed = time.monotonic() - started
+        cpu = cpu_seconds(proc.pid)
+        api_cpu = cpu_seconds(api.proc.pid) - api_cpu
         # Settle: the objects are published; let the allocator and threads go quiet.
         time.sleep(2)
-        return elapsed, rss_kib(proc.pid), metrics(port)
+        return elapsed, rss_kib(proc.pid), metrics(port), cpu, api_cpu
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -277,7 +288,7 @@ def main():
         # Idle baseline: an informer in sync with an empty apiserver.
         empty = ApiServer(args.apiserver, workdir)
         apis.append(empty)
-        _, idle_kib, _ = run_informer(args.informer, empty, workdir, args.page_size)
+        _, idle_kib, _, _, _ = run_informer(args.informer, empty, workdir, args.page_size)
         empty.stop()
 
         started = time.monotonic()
@@ -288,8 +299,11 @@ def main():
         have = {kind: api.count(path) for kind, path in KINDS}
         print("objects:", have, flush=True)
 
+        ref_cpu = cpu_seconds(api.proc.pid)
         ref1, pages, size = reference(api.port, args.page_size)
-        sync, loaded_kib, text = run_informer(args.informer, api, workdir, args.page_size)
+        ref_cpu = cpu_seconds(api.proc.pid) - ref_cpu
+        sync, loaded_kib, text, cpu, api_cpu = run_informer(args.informer, api, workdir,
+                                                            args.page_size)
         ref2, _, _ = reference(api.port, args.page_size)
         ref = min(ref1, ref2)
         objects = dict(re.findall(r'^kr_informer_objects\{kind="(\w+)"\} (\S+)', text, re.M))
@@ -303,6 +317,9 @@ def main():
             ref1, ref2, pages, size / 1e6, args.page_size))
         print("informer start -> in sync: %.2f s" % sync)
         print("ratio informer / reference (best): %.2f  (targets: < 10 s, < 2x)" % (sync / ref))
+        print("CPU: apiserver serving the reference %.2f s; informer to in sync %.2f s, "
+              "apiserver serving it %.2f s; load average %s" % (
+                  ref_cpu, cpu, api_cpu, " ".join(open("/proc/loadavg").read().split()[:3])))
         per_pod = (loaded_kib - idle_kib) * 1024.0 / max(1, have["pods"])
         print("informer RSS: idle %d KiB, in sync %d KiB; above idle per pod: %.0f bytes "
               "(all kinds' state charged to pods; target < 1024)" % (idle_kib, loaded_kib,
