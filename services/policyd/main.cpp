@@ -13,6 +13,7 @@
 #include "common/log/log.h"
 #include "common/runtime/controller_loop.h"
 #include "common/runtime/shutdown_signals.h"
+#include "services/policyd/bridge_netfilter.h"
 #include "services/policyd/controller/dry_run_seams.h"
 #include "services/policyd/controller/policy_controller.h"
 #include "services/policyd/controller/policy_metrics.h"
@@ -58,6 +59,12 @@ int main(int argc, char** argv) {
     if (!cleaned.ok()) KR_LOG(ERROR) << "cleanup: " << cleaned.error().message;
     return cleaned.ok() ? 0 : 1;
   }
+
+  // Same-node pod traffic crosses kube-bridge: without br_netfilter it never meets our chains.
+  // A failure is logged and not fatal (routed traffic is still filtered), as in kube-router.
+  kr::policyd::BridgeNetfilterOptions bridge;
+  bridge.dry_run = common.dry_run;
+  (void)kr::policyd::EnableBridgeNetfilter(bridge);
 
   // Observability: /healthz and /metrics.
   kr::daemon::DaemonStatus status("policyd", common);

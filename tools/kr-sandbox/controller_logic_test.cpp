@@ -172,6 +172,30 @@ TEST_CASE("services without selector or of type ExternalName get no slices") {
   CHECK(slices[0]["ports"][0]["protocol"] == "UDP");
 }
 
+TEST_CASE("a selector that matches nothing keeps one empty slice of the service's family") {
+  const Json service = Json::parse(R"({"metadata": {"name": "none", "namespace": "demo"},
+      "spec": {"selector": {"app": "nothing"}, "ipFamilies": ["IPv6"],
+               "ports": [{"port": 80}]}})");
+  auto slices = DesiredEndpointSlices(service, {Pod("p", {{"app", "web"}}, "198.18.0.2", true)});
+  REQUIRE(slices.size() == 1);
+  CHECK(slices[0]["addressType"] == "IPv6");
+  CHECK(slices[0]["endpoints"] == Json::array());
+  CHECK_FALSE(slices[0].contains("ports"));
+  CHECK(slices[0]["metadata"]["labels"][kServiceNameLabel] == "none");
+  CHECK_FALSE(SliceNeedsUpdate(slices[0], slices[0]));
+
+  // The first matching pod replaces it with a slice of its own (another port set, another name).
+  auto matched =
+      DesiredEndpointSlices(service, {Pod("p", {{"app", "nothing"}}, "2001:db8::2", true)});
+  REQUIRE(matched.size() == 1);
+  CHECK(matched[0]["endpoints"].size() == 1);
+  CHECK(matched[0]["metadata"]["name"] != slices[0]["metadata"]["name"]);
+
+  const Json v4 = Json::parse(R"({"metadata": {"name": "none", "namespace": "demo"},
+      "spec": {"selector": {"app": "nothing"}, "clusterIP": "10.96.0.10"}})");
+  CHECK(DesiredEndpointSlices(v4, {})[0]["addressType"] == "IPv4");
+}
+
 TEST_CASE("pods serve their declared TCP and UDP ports, 8080 when none") {
   auto defaults = EchoPortsOf(Json::parse(R"({"spec": {"containers": [{"name": "c"}]}})"));
   CHECK(defaults.tcp == std::vector<int>{8080});

@@ -127,6 +127,16 @@ std::vector<Json> DesiredEndpointSlices(const Json& service, const std::vector<J
     }
   }
 
+  // A selector that matches nothing still gets one slice, without endpoints, as upstream keeps
+  // it: consumers tell "no endpoints" from "not yet synced". Its family is the service's.
+  if (groups.empty()) {
+    const Json families = service.value("/spec/ipFamilies"_json_pointer, Json::array());
+    std::string family =
+        Str(service, "/spec/clusterIP").find(':') == std::string::npos ? "IPv4" : "IPv6";
+    if (!families.empty() && families[0].is_string()) family = families[0].get<std::string>();
+    groups[{family, ""}];
+  }
+
   std::vector<Json> slices;
   for (auto& [group, endpoints] : groups) {
     const auto& [family, ports_key] = group;
@@ -145,8 +155,8 @@ std::vector<Json> DesiredEndpointSlices(const Json& service, const std::vector<J
                                                       {"controller", true},
                                                       {"blockOwnerDeletion", true}}})}}},
                   {"addressType", family},
-                  {"endpoints", std::move(endpoint_list)},
-                  {"ports", ports_of[ports_key]}};
+                  {"endpoints", std::move(endpoint_list)}};
+    if (!ports_key.empty()) slice["ports"] = ports_of[ports_key];
     slices.push_back(std::move(slice));
   }
   std::sort(slices.begin(), slices.end(), [](const Json& a, const Json& b) {

@@ -3,7 +3,9 @@
 // IP, one endpoint each (address, ready/serving from the pod's Ready condition, nodeName,
 // targetRef), ports resolved per pod (a named targetPort is looked up in the pod's container
 // ports). Pods whose ports resolve alike share a slice; one slice per address family and port
-// set, named <service>-<hash of family and ports>. Pure functions.
+// set, named <service>-<hash of family and ports>. A selector that matches no pod with an IP
+// gives one slice without endpoints and ports (as upstream), of the service's first IP family.
+// Pure functions.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -2,181 +2,22 @@
 # The sandbox cluster and the seed walkthrough, on the kernel this runs on (root). tools/sandbox.sh
 # runs it inside the vm tier's VM, whose kernel has IPVS; it also runs on a host without IPVS,
 # where the proxy steps say so. Everything it makes (namespaces, processes, files) is removed at
-# exit.
+# exit. The cluster itself (layout, start and stop) is cluster.sh's, shared with the end-to-end
+# suite in test/e2e/sandbox.
 #
 #   tools/kr-sandbox/walkthrough.sh BUILDDIR
 #
-# Layout (TEST-NET-1 for nodes, 198.18.0.0/16 for pods):
-#   hub netns: bridge br0 192.0.2.1, kr-apiserver (http), kr-sandbox-controller, kubectl
-#   node-1, node-2 netns: eth0 192.0.2.11/.12 on br0; kr-sandbox-agent (pods via the CNI bridge
-#     plugin), kr-informer, kr-proxyd, kr-policyd, kr-routed with their own bus directory
 # Walkthrough steps report OK or FAILED and go on; the exit status is 1 when the cluster did not
 # come up or a step failed, 77 (skipped) without root or kubectl. Also the privileged test
 # kr-sandbox-walkthrough (on the host kernel: without the IPVS steps).
 set -uo pipefail
-# 77: skipped, for meson's privileged tier.
-((EUID == 0)) || { echo "walkthrough: skipped: needs root"; exit 77; }
-command -v kubectl >/dev/null || { echo "walkthrough: skipped: no kubectl"; exit 77; }
-builddir=$(realpath "${1:?usage: walkthrough.sh BUILDDIR}")
-bin=$builddir/tools/kr-sandbox
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-
-work=$(mktemp -d /tmp/kr-sandbox-XXXXXX)
-prefix=krsb$$-
-hub=${prefix}hub
-pids=()  # of the programs started in the background (`ip netns exec` execs them: same pid)
-failures=0
-
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-  local ns
-  for ns in $(ip netns list | awk '{print $1}' | grep "^$prefix"); do
-    # Whatever still runs in our namespaces was started by us (pods whose agent died).
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns delete "$ns"
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-step() { printf '\n=== %s\n' "$*"; }
-indent() { sed 's/^/  /'; }
-show() {  # k ARGS (kubectl) | NODE CMD... (in the node's namespace): prints it, then its output
-  local where=$1
-  shift
-  if [[ $where == k ]]; then
-    printf '$ kubectl %s\n' "$*"
-    k "$@" 2>&1 | sed 's/^/  /'
-  else
-    printf '%s# %s\n' "$where" "$*"
-    in_ns "$prefix$where" "$@" 2>&1 | sed 's/^/  /'
-  fi
-}
-ok() { printf '  -> OK: %s\n' "$*"; }
-failed() {
-  printf '  -> FAILED: %s\n' "$*"
-  failures=$((failures + 1))
-}
-wait_for() {  # seconds command...: polls until the command succeeds
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.5
-  done
-}
-in_ns() { ip netns exec "$@"; }
-k() { in_ns "$hub" kubectl --kubeconfig "$work/kubeconfig" "$@"; }
-logs_of() { tail -n 20 "$work/logs/$1.log" 2>/dev/null | sed "s/^/  [$1] /"; }
-
-# --- the network -----------------------------------------------------------------------------
-step "network: hub bridge 192.0.2.1/24, nodes node-1 (192.0.2.11) and node-2 (192.0.2.12)"
-mkdir -p "$work/logs"
-modprobe br_netfilter 2>/dev/null
-ip netns add "$hub"
-in_ns "$hub" ip link set lo up
-in_ns "$hub" ip link add br0 type bridge
-in_ns "$hub" ip addr add 192.0.2.1/24 dev br0
-in_ns "$hub" ip link set br0 up
-declare -A node_ip=([node-1]=192.0.2.11 [node-2]=192.0.2.12)
-nodes=(node-1 node-2)
-for node in "${nodes[@]}"; do
-  ns=$prefix$node
-  ip netns add "$ns"
-  in_ns "$ns" ip link set lo up
-  ip link add "v-$node" netns "$hub" type veth peer name eth0 netns "$ns"
-  in_ns "$hub" ip link set "v-$node" master br0 up
-  in_ns "$ns" ip addr add "${node_ip[$node]}/24" dev eth0
-  in_ns "$ns" ip link set eth0 up
-  in_ns "$ns" sysctl -qw net.ipv4.ip_forward=1
-  # Pods of one node share kube-bridge: NetworkPolicy sees their traffic only through
-  # br_netfilter, as on a kube-router node.
-  in_ns "$ns" sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null ||
-    echo "  $node: no br_netfilter: policies between pods of one node are not enforced"
-done
-ip netns list | grep "^$prefix" | sed "s/^/  /"
-
-# --- control plane ---------------------------------------------------------------------------
-step "control plane: kr-apiserver and kr-sandbox-controller in the hub"
-ip netns exec "$hub" "$builddir/tools/kr-apiserver/kr-apiserver" --insecure-http --bind-address 192.0.2.1 \
-  --port 0 --port-file "$work/apiserver.port" >"$work/logs/apiserver.log" 2>&1 &
-pids+=($!)
-if ! wait_for 60 test -s "$work/apiserver.port"; then
-  logs_of apiserver
-  echo "the apiserver did not start" >&2
-  exit 1
-fi
-master=http://192.0.2.1:$(cat "$work/apiserver.port")
-kubectl config --kubeconfig "$work/kubeconfig" set-cluster sandbox --server "$master" >/dev/null
-kubectl config --kubeconfig "$work/kubeconfig" set-context sandbox --cluster sandbox >/dev/null
-kubectl config --kubeconfig "$work/kubeconfig" use-context sandbox >/dev/null
-echo "  apiserver $master; kubeconfig $work/kubeconfig (kubectl runs in netns $hub)"
-ip netns exec "$hub" "$bin/kr-sandbox-controller" --master "$master" --cluster-cidr 198.18.0.0/16 \
-  >"$work/logs/controller.log" 2>&1 &
-pids+=($!)
-
-# --- nodes -----------------------------------------------------------------------------------
-step "nodes: kr-sandbox-agent and the four daemons in each node namespace"
-for node in "${nodes[@]}"; do
-  ns=$prefix$node
-  dir=$work/$node
-  mkdir -p "$dir/bus"
-  cni_conf=$dir/10-kuberouter.conflist
-  "$bin/kr-sandbox-agent" --node "$node" --node-ip "${node_ip[$node]}" --node-netns "$ns" \
-    --master "$master" --cni-conf "$cni_conf" --write-cni-conf --cni-data-dir "$dir/ipam" \
-    --netns-prefix "$prefix" >"$work/logs/$node-agent.log" 2>&1 &
-  pids+=($!)
-  common=(--master="$master" --hostname-override="$node" --bus-dir="$dir/bus"
-    --metrics-addr=127.0.0.1)
-  declare -A flags=(
-    [informer]="--health-port=20241 --metrics-port=20251"
-    [proxyd]="--health-port=20242 --metrics-port=20252 --cluster-cidr=198.18.0.0/16 --masquerade-all"
-    [policyd]="--health-port=20243 --metrics-port=20253"
-    [routed]="--health-port=20244 --metrics-port=20254 --cluster-asn=64512 --enable-overlay=false --enable-pod-egress=false --cni-conf-file=$cni_conf"
-  )
-  for daemon in informer proxyd policyd routed; do
-    binary=$builddir/services/$daemon/kr-$daemon
-    if [[ ! -x $binary ]]; then
-      echo "  $node: kr-$daemon not built, skipped"
-      continue
-    fi
-    # shellcheck disable=SC2086  # the flags are words
-    KUBE_ROUTER_CNI_CONF_FILE=$cni_conf ip netns exec "$ns" "$binary" "${common[@]}" ${flags[$daemon]} \
-      >"$work/logs/$node-$daemon.log" 2>&1 &
-    pids+=($!)
-  done
-done
-for node in "${nodes[@]}"; do
-  for port in 20241 20242 20243 20244; do
-    if wait_for 60 in_ns "$prefix$node" curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"; then
-      printf '  %s :%s /healthz ok\n' "$node" "$port"
-    else
-      printf '  %s :%s /healthz: no answer\n' "$node" "$port"
-    fi
-  done
-done
-if wait_for 60 sh -c "[ \$(ip netns exec $hub kubectl --kubeconfig $work/kubeconfig get nodes -o jsonpath='{.items[*].spec.podCIDR}' | wc -w) = 2 ]"; then
-  show k get nodes -o custom-columns=NAME:.metadata.name,INTERNAL-IP:.status.addresses[0].address,POD-CIDR:.spec.podCIDR
-else
-  logs_of controller
-  echo "the nodes did not register" >&2
-  exit 1
-fi
-declare -A node_cidr
-for node in "${nodes[@]}"; do
-  node_cidr[$node]=$(k get node "$node" -o jsonpath='{.spec.podCIDR}')
-done
+# shellcheck source-path=SCRIPTDIR source=cluster.sh
+source "$(dirname "$0")/cluster.sh"
+cluster_init "${1:?usage: walkthrough.sh BUILDDIR}"
+cluster_up || exit 1
 
 # Pod routes between nodes come from kr-routed's BGP mesh; without them, static routes stand in.
 step "pod routes between the nodes (kr-routed's BGP mesh)"
-routes_ok() {
-  in_ns "${prefix}node-1" ip route show "${node_cidr[node-2]}" | grep -q via &&
-    in_ns "${prefix}node-2" ip route show "${node_cidr[node-1]}" | grep -q via
-}
 if wait_for 30 routes_ok; then
   ok "kr-routed installed the other node's pod CIDR on each node"
 else
@@ -233,10 +74,6 @@ spec:
     spec:
       containers: [{name: client, image: echo}]
 YAML
-pods_ready() {  # namespace count
-  [[ $(k get pods -n "$1" -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
-    grep -c True) == "$2" ]]
-}
 if wait_for 120 pods_ready demo 3 && wait_for 60 pods_ready other 1; then
   ok "4 pods running"
 else
