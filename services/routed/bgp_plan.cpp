@@ -5,11 +5,27 @@
 
 namespace kr::routed {
 
+std::optional<bgp::IpAddress> OtherFamilyAddress(const model::Node& node,
+                                                 const bgp::IpAddress& primary) {
+  for (const char* type : {"InternalIP", "ExternalIP"}) {
+    for (const model::NodeAddress& a : node.addresses) {
+      if (a.type != type) continue;
+      auto ip = bgp::IpAddress::Parse(a.address);
+      if (ip && ip->family() != primary.family() && !ip->is_unspecified()) return ip;
+    }
+  }
+  return std::nullopt;
+}
+
 Expected<BgpPlan> PlanBgp(const RoutedOptions& options, const NodeView& self,
-                          const std::map<std::string, NodeView>& nodes) {
+                          const std::map<std::string, NodeView>& nodes,
+                          std::optional<bgp::IpAddress> other_family_address) {
   BgpPlan plan;
   if (!self.ip) return Error{EINVAL, "node " + self.name + " has no InternalIP or ExternalIP"};
   plan.local_address = *self.ip;
+  if (other_family_address && other_family_address->family() != self.ip->family()) {
+    plan.other_family_address = other_family_address;
+  }
   if (!options.router_id.empty()) {
     auto id = bgp::IpAddress::Parse(options.router_id);
     if (!id || !id->is_v4()) {

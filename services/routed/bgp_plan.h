@@ -8,7 +8,19 @@
 //     of the same cluster id are marked route_reflector_client;
 //   - external peers: --peer-router-* and our own node's peer.* annotations.
 // One session per address: the first spec wins (nodes, then flags, then annotations) and the
-// duplicates are reported. Pure.
+// duplicates are reported.
+//
+// Export: the speaker sends external peers (not cluster_node) only the routes it originates,
+// our pod CIDR(s) and service IPs, as kube-router's export policy does; other nodes' pod
+// CIDRs and routes learned from other routers never leave through us (ToPeerConfig in
+// speaker_bgp_control.h sets PeerConfig::export_local_only). The iBGP mesh and route
+// reflection are unchanged.
+//
+// Dual-stack: with an address of the other family (a node with IPv4 and IPv6 addresses),
+// every session also carries that family (MP-BGP), and routes of that family we send name
+// that address as their next hop, as kube-router does with the node's best IPv6 address: an
+// IPv6 pod CIDR goes to the peers over the IPv4 session with the node's IPv6 address as next
+// hop, and IPv6 routes learned that way are installed like the IPv4 ones. Pure.
 #pragma once
 
 #include <map>
@@ -16,6 +28,7 @@
 #include <vector>
 
 #include "common/base/expected.h"
+#include "common/model/node.h"
 #include "services/routed/node_view.h"
 #include "services/routed/routed_options.h"
 
@@ -25,6 +38,9 @@ struct BgpPlan {
   uint32_t local_asn = 0;
   uint32_t router_id = 0;  // host order
   bgp::IpAddress local_address;
+  // Our address of the other family than local_address (dual-stack nodes): the next hop of
+  // the routes of that family we send.
+  std::optional<bgp::IpAddress> other_family_address;
   bool route_reflector_server = false;
   bool route_reflector_client = false;
   std::string cluster_id;             // our rr.server value, when a route-reflector server
@@ -36,7 +52,14 @@ struct BgpPlan {
 
 // EINVAL when our node cannot run BGP: no address, no IPv4 router id (--router-id unset on
 // an IPv6-only node), or no node.asn annotation without full mesh.
+// `other_family_address`: see BgpPlan (OtherFamilyAddress gives it from our Node).
 Expected<BgpPlan> PlanBgp(const RoutedOptions& options, const NodeView& self,
-                          const std::map<std::string, NodeView>& nodes);
+                          const std::map<std::string, NodeView>& nodes,
+                          std::optional<bgp::IpAddress> other_family_address = std::nullopt);
+
+// The node's first InternalIP (else ExternalIP) of the other family than `primary`, as
+// kube-router picks a node's best IPv6 (IPv4) address; nullopt for a single-stack node.
+std::optional<bgp::IpAddress> OtherFamilyAddress(const model::Node& node,
+                                                 const bgp::IpAddress& primary);
 
 }  // namespace kr::routed

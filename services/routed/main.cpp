@@ -40,7 +40,7 @@ struct EgressSeams {
   std::unique_ptr<kr::routed::egress::EgressSyncer> syncer;
 };
 
-std::unique_ptr<EgressSeams> OpenEgress(bool enabled) {
+std::unique_ptr<EgressSeams> OpenEgress(bool enabled, bool ipv4, bool ipv6) {
   auto ipsets = kr::ipset::LibipsetClient::Open();
   if (!ipsets) {
     KR_LOG(WARNING) << "pod egress off: ipset: " << ipsets.error().message;
@@ -49,7 +49,8 @@ std::unique_ptr<EgressSeams> OpenEgress(bool enabled) {
   auto seams = std::make_unique<EgressSeams>();
   seams->ipsets = std::move(*ipsets);
   seams->syncer = std::make_unique<kr::routed::egress::EgressSyncer>(
-      kr::routed::egress::EgressOptions{.enabled = enabled}, seams->runner, *seams->ipsets);
+      kr::routed::egress::EgressOptions{.enabled = enabled, .ipv4 = ipv4, .ipv6 = ipv6},
+      seams->runner, *seams->ipsets);
   return seams;
 }
 
@@ -113,7 +114,10 @@ int main(int argc, char** argv) {
       if (!cleaned) KR_LOG(ERROR) << cleaned.error().message;
       ok = ok && cleaned;
     }
-    if (auto egress = common.dry_run ? nullptr : OpenEgress(false)) {
+    // The families of --enable-ipv4/--enable-ipv6, as a run with the same flags wrote them.
+    if (auto egress = common.dry_run
+                          ? nullptr
+                          : OpenEgress(false, options.enable_ipv4, options.enable_ipv6)) {
       kr::Status cleaned = egress->syncer->Cleanup();
       if (!cleaned) KR_LOG(ERROR) << "pod egress cleanup: " << cleaned.error().message;
       ok = ok && cleaned;
@@ -143,17 +147,16 @@ int main(int argc, char** argv) {
   controller.AddNodeHook("overlay", [&overlay](const kr::routed::NodesSnapshot& snapshot) {
     return overlay.Sync(snapshot);
   });
-  if (options.enable_overlay) {
-    controller.SetRouteShaper(
-        [&overlay](const kr::routed::LearnedRoute& learned) { return overlay.Shape(learned); });
-  }
+  // Also with the overlay off: peers outside our subnet are then left to the network.
+  controller.SetRouteShaper(
+      [&overlay](const kr::routed::LearnedRoute& learned) { return overlay.Shape(learned); });
 
   // Pod egress: written only by a real run with root; otherwise logged and left out.
   std::unique_ptr<EgressSeams> egress;
   if (options.enable_pod_egress) {
     if (common.dry_run) {
       KR_LOG(INFO) << "--dry-run: pod egress not written";
-    } else if ((egress = OpenEgress(true))) {
+    } else if ((egress = OpenEgress(true, options.enable_ipv4, options.enable_ipv6))) {
       controller.AddNodeHook("pod egress", kr::routed::EgressNodeHook(*egress->syncer));
     }
   }

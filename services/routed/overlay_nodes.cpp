@@ -1,6 +1,7 @@
 #include "services/routed/overlay_nodes.h"
 
 #include "common/log/log.h"
+#include "services/routed/overlay/overlay_plan.h"
 
 namespace kr::routed {
 namespace {
@@ -32,7 +33,7 @@ overlay::OverlayConfig OverlayNodes::ConfigFor(const model::Node* self) const {
   overlay::OverlayConfig config;
   config.enabled = enabled_;
   config.type = type_;
-  if (!enabled_ || !self) return config;
+  if (!self) return config;  // off too: Shape needs our subnet
   for (const route::IpAddress& ip : NodeIps(*self)) {
     if (config.LocalFor(ip)) continue;  // one per family
     auto found = finder_(ip);
@@ -72,10 +73,16 @@ Expected<bool> OverlayNodes::Sync(const NodesSnapshot& snapshot) {
 }
 
 std::optional<route::Route> OverlayNodes::Shape(const LearnedRoute& learned) const {
-  if (!enabled_ || !syncer_ || syncer_->config().local.empty()) return PlainRoute(learned);
+  if (!syncer_ || syncer_->config().local.empty()) return PlainRoute(learned);
   auto destination = route::IpPrefix::Parse(learned.prefix.ToString());
   auto next_hop = route::IpAddress::Parse(learned.next_hop.ToString());
   if (!destination || !next_hop) return std::nullopt;
+  if (!enabled_) {
+    if (overlay::ClassifyPeer(syncer_->config(), *next_hop) == overlay::PeerPath::kNetwork) {
+      return std::nullopt;
+    }
+    return PlainRoute(learned);
+  }
   return syncer_->Shape(*destination, *next_hop);
 }
 

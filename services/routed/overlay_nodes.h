@@ -9,8 +9,11 @@
 // Our side of the tunnels is our node's InternalIP (else ExternalIP) on the bus, one per
 // family, with the subnet and interface that hold it in this namespace (FindLocalInterface).
 // The tunnel syncer is (re)made when those change. With the overlay off it still runs (so a
-// node that turned it off loses our tunnels, as in kube-router), and Shape is PlainRoute.
-// Until our address is found on an interface, Shape is PlainRoute too.
+// node that turned it off loses our tunnels, as in kube-router), and Shape routes a peer on our
+// subnet via its address and gives no route to a peer outside it: as kube-router, we leave that
+// to the network (an upstream router that learned the pod CIDR over BGP); a route via a gateway
+// that is not on-link would only be refused by the kernel on every sync.
+// Until our address is found on an interface, Shape is PlainRoute.
 //
 // Threading: one owner (the controller loop). The kernel must outlive it.
 #pragma once

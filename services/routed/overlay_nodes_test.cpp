@@ -98,7 +98,7 @@ TEST_CASE("routed overlay: full type tunnels to every peer") {
   CHECK(c.Kernel().find(" via ") == std::string::npos);
 }
 
-TEST_CASE("routed overlay: turned off, our tunnels go and routes are plain") {
+TEST_CASE("routed overlay: turned off, our tunnels go; other subnets are left to the network") {
   {
     Cluster on(true);
     on.Sync(SyncKind::kFull);
@@ -109,11 +109,14 @@ TEST_CASE("routed overlay: turned off, our tunnels go and routes are plain") {
     controller.AddNodeHook("overlay", [&off](const NodesSnapshot& s) { return off.Sync(s); });
     controller.SetRouteShaper([&off](const LearnedRoute& r) { return off.Shape(r); });
     controller.UpsertNode(MakeNode("a", "192.0.2.1", "10.244.1.0/24"));
+    controller.UpsertNode(MakeNode("b", "192.0.2.2", "10.244.2.0/24"));
     controller.UpsertNode(MakeNode("c", "198.51.100.3", "10.244.3.0/24"));
     controller.MarkInSync();
     REQUIRE(controller.Sync(SyncKind::kFull, on.stop.token()).ok());
     CHECK(on.Tunnels().empty());
-    CHECK(on.Kernel().find("10.244.3.0/24 via 198.51.100.3") != std::string::npos);
+    // b shares our subnet: via its address. c does not: no route of ours (the kernel would
+    // refuse one via a gateway that is not on-link).
+    CHECK(on.Kernel() == "10.244.2.0/24 via 192.0.2.2 table 254 metric 0\n");
   }
 }
 

@@ -157,10 +157,7 @@ Status RoutedController::Sync(SyncKind kind, const StopToken&) {
   }
   auto self = nodes_.find(options_.node_name);
   if (self == nodes_.end()) {
-    const std::string problem = "node " + options_.node_name + " is not on the bus";
-    if (problem != last_self_problem_)
-      KR_LOG(WARNING) << problem << ": BGP and routes left as they are";
-    last_self_problem_ = problem;
+    WithdrawWhileAbsent();
     return Status::Ok();
   }
   const bool full = kind == SyncKind::kFull;
@@ -181,8 +178,29 @@ Status RoutedController::Sync(SyncKind kind, const StopToken&) {
   return Error{EIO, message};
 }
 
+void RoutedController::WithdrawWhileAbsent() {
+  const std::string problem = "node " + options_.node_name + " is not on the bus";
+  if (problem != last_self_problem_) {
+    KR_LOG(WARNING) << problem << ": nothing originated; BGP sessions and kernel routes "
+                    << "left as they are until it is back";
+  }
+  last_self_problem_ = problem;
+  if (originated_.empty()) return;
+  // The cluster may give our pod CIDR to another node: announcing it (or service IPs for
+  // endpoints it no longer counts as ours) would draw that traffic here.
+  const size_t changes = bgp_.SetOriginated({});
+  if (metrics_ && changes > 0) metrics_->advertisements_sent->Inc(static_cast<double>(changes));
+  KR_LOG(WARNING) << "node " << options_.node_name << " deleted from the bus: withdrew "
+                  << originated_.size() << " originated prefixes";
+  originated_.clear();
+}
+
 Status RoutedController::SyncSpeaker(const NodeView& self) {
-  auto plan = PlanBgp(options_, self, nodes_);
+  std::optional<bgp::IpAddress> other_family;  // dual-stack: next hop of the other family
+  if (auto node = bus_nodes_.find(self.name); node != bus_nodes_.end() && self.ip) {
+    other_family = OtherFamilyAddress(node->second, *self.ip);
+  }
+  auto plan = PlanBgp(options_, self, nodes_, other_family);
   if (!plan) {
     if (plan.error().message != last_self_problem_) {
       KR_LOG(ERROR) << plan.error().message << ": BGP not (re)configured";
@@ -212,6 +230,7 @@ Status RoutedController::SyncSpeaker(const NodeView& self) {
   originate.insert(service_prefixes_.begin(), service_prefixes_.end());
   if (options_.advertise_pod_cidr) originate.insert(self.pod_cidrs.begin(), self.pod_cidrs.end());
   const size_t changes = bgp_.SetOriginated(originate);
+  originated_ = std::move(originate);
   if (metrics_ && changes > 0) metrics_->advertisements_sent->Inc(static_cast<double>(changes));
   return Status::Ok();
 }
@@ -263,7 +282,13 @@ std::map<bgp::IpPrefix, bgp::IpAddress> RoutedController::LearnedFromRib(const N
 
 bool RoutedController::NodeOwns(const bgp::IpPrefix& prefix, const bgp::IpAddress& next_hop) const {
   for (const auto& [name, node] : nodes_) {
-    if (name == options_.node_name || !node.ip || *node.ip != next_hop) continue;
+    if (name == options_.node_name || !node.ip) continue;
+    if (*node.ip != next_hop) {  // a dual-stack node's routes of its other family
+      auto bus_node = bus_nodes_.find(name);
+      if (bus_node == bus_nodes_.end() ||
+          OtherFamilyAddress(bus_node->second, *node.ip) != next_hop)
+        continue;
+    }
     for (const bgp::IpPrefix& p : node.pod_cidrs) {
       if (p == prefix) return true;
     }

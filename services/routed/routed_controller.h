@@ -26,6 +26,12 @@
 //      Routes found in the kernel at start that match a node's pod CIDR and address are
 //      adopted as held, so a restart of routed does not remove them before BGP converges.
 //
+// Our own node deleted from the bus (kube-router would be shutting down with its pod): every
+// prefix we originate (pod CIDRs, service IPs) is withdrawn, since the cluster may hand our pod
+// CIDR to a new node. BGP sessions, kernel routes, tunnels, egress rules and the CNI file stay as
+// they are, so pods still running here keep reaching the others (as after kube-router stops);
+// nothing is written until the node is back, and then everything converges again.
+//
 // Service IPs (SetAdvertisedServices): each Sync takes their net change and originates it with
 // the pod CIDRs. Node hooks (AddNodeHook: the overlay's tunnels, pod egress) run in each Sync
 // after the nodes are applied and before the kernel routes are written, on full syncs, when
@@ -124,6 +130,7 @@ class RoutedController final : public Controller {
  private:
   void ApplyInbox();
   void UpdateNodeProblemsMetric();
+  void WithdrawWhileAbsent();
   void TakeAdvertisedServices(const NodeView& self);
   Status RunNodeHooks(bool full);
   Status SyncSpeaker(const NodeView& self);
@@ -156,6 +163,7 @@ class RoutedController final : public Controller {
   std::set<bgp::IpPrefix> service_prefixes_;  // from services_
   bool hooks_due_ = true;                     // nodes changed or a hook failed since they ran
   std::optional<BgpPlan> plan_;
+  std::set<bgp::IpPrefix> originated_;  // as last given to SetOriginated
   std::string last_self_problem_;
   std::vector<std::string> cni_written_for_;  // pod CIDRs of the last successful CNI write
   bool adopted_ = false;                      // kernel routes read once after start

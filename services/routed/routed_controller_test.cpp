@@ -1,6 +1,7 @@
 // RoutedController with FakeBgpControl and FakeRouteKernel: the peer set and local identity
 // from bus Nodes and annotations (malformed ones skipped), pod CIDR fallback, learned routes
-// into the kernel, node deletion, held routes, adoption after a restart, CNI file, cleanup;
+// into the kernel, node deletion (also our own: what we originate is withdrawn), held routes,
+// adoption after a restart, CNI file, cleanup;
 // service IPs from AdvertisedServices originated and withdrawn; node hooks' schedule.
 #include "services/routed/routed_controller.h"
 
@@ -469,6 +470,50 @@ TEST_CASE("routed: --advertise-cluster-ip originates a service's cluster IP unti
   CHECK(f.bgp.Originated() == std::set<std::string>{"10.244.1.0/24", "2001:db8:96::21/128"});
 }
 
+// kube-router's pod would be going away with its node: what it originated is withdrawn (the
+// cluster may give our pod CIDR to a new node); what lets pods still here reach the others stays.
+TEST_CASE("routed: our own node deleted withdraws what we originate, keeps sessions and routes") {
+  Fixture f;
+  AdvertisedServices services(AdvertiseClusterIps());
+  f.controller.SetAdvertisedServices(&services);
+  services.UpsertService(ClusterIpService("dns", "10.96.0.10"));
+  f.ThreeNodes();
+  f.bgp.Learn("10.244.2.0/24", "192.0.2.2");
+  f.bgp.Learn("10.244.3.0/24", "192.0.2.3");
+  f.Sync(SyncKind::kFull);
+  REQUIRE(f.bgp.Originated() == std::set<std::string>{"10.244.1.0/24", "10.96.0.10/32"});
+  const std::string routes = f.Kernel();
+  REQUIRE(f.kernel.OurRoutes().size() == 2);
+  const double sent = f.Metric("kube_router_controller_bgp_advertisements_sent");
+
+  f.controller.RemoveNode("a");
+  f.Sync();
+  CHECK(f.bgp.Originated().empty());
+  CHECK(f.Metric("kube_router_controller_bgp_advertisements_sent") == sent + 2);
+  CHECK(f.bgp.PeerAddresses() == std::set<std::string>{"192.0.2.2", "192.0.2.3"});
+  CHECK(f.Kernel() == routes);
+
+  // While we are away, nothing is written: a route leaving BGP stays, full syncs change nothing.
+  const int writes = f.kernel.route_writes();
+  f.bgp.Forget("10.244.3.0/24");
+  f.clock.Advance(std::chrono::seconds(600));
+  f.Sync();
+  f.Sync(SyncKind::kFull);
+  CHECK(f.kernel.route_writes() == writes);
+  CHECK(f.Kernel() == routes);
+  CHECK(f.bgp.Originated().empty());
+
+  // Back on the bus: announced again; the route that left BGP is now held as any other (c
+  // still claims it) and goes when the hold time is over.
+  f.controller.UpsertNode(MakeNode("a", "192.0.2.1", {"10.244.1.0/24"}));
+  f.Sync();
+  CHECK(f.bgp.Originated() == std::set<std::string>{"10.244.1.0/24", "10.96.0.10/32"});
+  CHECK(f.controller.held_routes() == 1);
+  f.clock.Advance(std::chrono::seconds(91));
+  f.Sync();
+  CHECK(f.Kernel() == "10.244.2.0/24 via 192.0.2.2 table 254 metric 0\n");
+}
+
 TEST_CASE("routed: service IPs need the flag or the annotation, and the bus in sync") {
   Fixture f;
   advertise::AdvertiseOptions options = AdvertiseClusterIps();
@@ -575,6 +620,38 @@ TEST_CASE("routed: node hooks run on node changes and full syncs, before the rou
   CHECK(calls.size() == before + 1);
   f.Sync();
   CHECK(calls.size() == before + 1);
+}
+
+TEST_CASE("routed: a dual-stack node's IPv6 route is adopted after a restart like its IPv4 one") {
+  Fixture f;
+  for (const char* route : {"10.244.2.0/24 192.0.2.2", "2001:db8:244:2::/64 2001:db8::2",
+                            "2001:db8:244:7::/64 2001:db8::7"}) {
+    const std::string text = route;
+    const size_t space = text.find(' ');
+    REQUIRE(
+        f.kernel
+            .AddRoute(route::Route{
+                .destination = route::IpPrefix::FromString(text.substr(0, space)),
+                .next_hops = {{.gateway = route::IpAddress::FromString(text.substr(space + 1))}}})
+            .ok());
+  }
+  model::Node a = MakeNode("a", "192.0.2.1", {"10.244.1.0/24", "2001:db8:244:1::/64"});
+  a.addresses.push_back({"InternalIP", "2001:db8::1"});
+  model::Node b = MakeNode("b", "192.0.2.2", {"10.244.2.0/24", "2001:db8:244:2::/64"});
+  b.addresses.push_back({"InternalIP", "2001:db8::2"});
+  f.controller.UpsertNode(a);
+  f.controller.UpsertNode(b);
+  f.controller.MarkInSync();
+  f.Sync(SyncKind::kFull);  // no session is up yet: the Loc-RIB is empty
+  // Adopted, not removed (the kernel gives IPv6 routes metric 1024); 2001:db8::7 is nobody's.
+  CHECK(f.Kernel() ==
+        "10.244.2.0/24 via 192.0.2.2 table 254 metric 0\n"
+        "2001:db8:244:2::/64 via 2001:db8::2 table 254 metric 1024\n");
+  CHECK(f.controller.held_routes() == 2);
+  // Our sessions carry IPv6 with our IPv6 address as its next hop.
+  REQUIRE(f.bgp.plan());
+  CHECK(f.bgp.plan()->other_family_address == bgp::IpAddress::Parse("2001:db8::1"));
+  CHECK(f.bgp.Originated() == std::set<std::string>{"10.244.1.0/24", "2001:db8:244:1::/64"});
 }
 
 }  // namespace

@@ -6,8 +6,9 @@
 // each daemon wrote. Pod egress and the overlay are on (kube-router's defaults; the nodes share
 // one subnet, so --overlay-type=subnet makes no tunnel): the masquerade sets hold every pod
 // CIDR. Also: a service's cluster IP originated with --advertise-cluster-ip and
-// withdrawn when the service goes, a malformed annotation on one node, a daemon restart, a
-// node deletion, and --cleanup-config.
+// withdrawn when the service goes, a malformed annotation on one node and a malformed pod CIDR
+// on another, a daemon restart, a node deletion (its own daemon withdraws its pod CIDR from the
+// external router), and --cleanup-config.
 //
 // The binary's path comes from KR_ROUTED (set by meson).
 #include <arpa/inet.h>
@@ -290,7 +291,10 @@ TEST_CASE("routed: three nodes route pod CIDRs to each other over BGP, pods talk
               ->Upsert(MakeNode(kNodes[1], {{"kube-router.io/peer.ips", "198.51.100.7,nonsense"},
                                             {"kube-router.io/peer.asns", "65300"}}))
               .ok());
-  REQUIRE(c.publisher->Upsert(MakeNode(kNodes[2])).ok());
+  // node-3 carries a malformed second pod CIDR: skipped; its good one is routed everywhere.
+  model::Node node3 = MakeNode(kNodes[2]);
+  node3.pod_cidrs.push_back("198.18.300.0/24");
+  REQUIRE(c.publisher->Upsert(node3).ok());
   c.publisher->MarkInSync();
   for (size_t i = 0; i < 3; ++i) c.StartRouted(i);
 
@@ -323,6 +327,9 @@ TEST_CASE("routed: three nodes route pod CIDRs to each other over BGP, pods talk
   }
   CHECK(Contains(c.Log(1), "kube-router.io/peer.asns"));  // the bad annotation, logged by name
   CHECK(Contains(c.Log(1), "node node-2"));
+  for (size_t i = 0; i < 3; ++i) {  // the bad pod CIDR, logged by every node with the node's name
+    CHECK(Contains(c.Log(i), "node node-3: spec.podCIDRs: \"198.18.300.0/24\""));
+  }
 
   // kr-bgp reads node-1's neighbours from its control socket, as `gobgp neighbor` would.
   if (const char* kr_bgp = std::getenv("KR_BGP"); kr_bgp && std::ifstream(kr_bgp).good()) {
@@ -356,7 +363,7 @@ TEST_CASE("routed: three nodes route pod CIDRs to each other over BGP, pods talk
       c.nodes[1]
           ->Exec({"curl", "-sf", "http://127.0.0.1:" + std::to_string(kHealthPort) + "/metrics"})
           .output,
-      "kr_routed_bad_input_total 1"));
+      "kr_routed_bad_input_total 2"));  // node-2's annotation, node-3's pod CIDR
 
   // The external router learns every pod CIDR, each over its own node's session (the other
   // nodes re-advertise it too: see the report on export policy).
@@ -462,12 +469,23 @@ TEST_CASE("routed: three nodes route pod CIDRs to each other over BGP, pods talk
   CHECK(ConnectTcp(pods[0]->ns(), pods[2]->ns(), pods[2]->address()) == 0);
   CHECK(ConnectTcp(pods[2]->ns(), pods[1]->ns(), pods[1]->address()) == 0);
 
-  // Deleting node-3 withdraws its route on every other node.
+  // Deleting node-3 withdraws its route on every other node; node-3's own routed withdraws its
+  // pod CIDR from the external router too, while it keeps its kernel routes.
   REQUIRE(c.publisher->Delete(bus::Topic::kNodes, kNodes[2].name).ok());
   CHECK(WaitFor([&] { return !Contains(c.Routes(0), kNodes[2].pod_cidr); }, 15s));
   CHECK(WaitFor([&] { return !Contains(c.Routes(1), kNodes[2].pod_cidr); }, 15s));
   CHECK(c.RoutesToOthers(0, {1}));
   CHECK(c.RoutesToOthers(1, {0}));
+  {
+    INFO("node 3 log:\n" << c.Log(2));
+    CHECK(WaitFor(
+        [&] {
+          return !Contains(c.Gobgp({"global", "rib", "-a", "ipv4"}), kNodes[2].pod_cidr);
+        },
+        20s));
+    CHECK(Contains(c.Log(2), "node-3 deleted from the bus: withdrew"));
+    CHECK(c.RoutesToOthers(2, {0, 1}));
+  }
 
   pods.clear();
   for (auto& d : c.routed) d.reset();

@@ -93,6 +93,8 @@ void RoutedFlags::Register(flags::FlagSet& fs) {
             "Topology of tunnels with --enable-overlay: subnet or full.");
   fs.Bool("enable-pod-egress", &enable_pod_egress,
           "SNAT traffic from Pods to destinations outside the cluster.");
+  fs.Bool("enable-ipv4", &enable_ipv4, "Enables IPv4 pod egress rules (iptables, ipsets).");
+  fs.Bool("enable-ipv6", &enable_ipv6, "Enables IPv6 pod egress rules (ip6tables, ipsets).");
   fs.Bool("advertise-cluster-ip", &advertise_cluster_ip,
           "Add Cluster IP of the service to the RIB so that it gets advertised to the BGP peers.");
   fs.Bool("advertise-external-ip", &advertise_external_ip,
@@ -109,6 +111,9 @@ void RoutedFlags::Register(flags::FlagSet& fs) {
     }
     if (overlay_type != "subnet" && overlay_type != "full") {
       return Error{EINVAL, "--overlay-type must be subnet or full, not " + overlay_type};
+    }
+    if (!enable_ipv4 && !enable_ipv6) {
+      return Error{EINVAL, "at least one of --enable-ipv4 and --enable-ipv6 must be true"};
     }
     if (routes_sync_period <= std::chrono::nanoseconds::zero()) {
       return Error{EINVAL, "--routes-sync-period must be greater than 0"};
@@ -159,6 +164,8 @@ RoutedOptions RoutedFlags::ToOptions(const std::string& node_name) const {
   o.enable_overlay = enable_overlay;
   o.overlay_type = overlay_type;
   o.enable_pod_egress = enable_pod_egress;
+  o.enable_ipv4 = enable_ipv4;
+  o.enable_ipv6 = enable_ipv6;
   o.advertise_cluster_ip = advertise_cluster_ip;
   o.advertise_external_ip = advertise_external_ip;
   o.advertise_loadbalancer_ip = advertise_loadbalancer_ip;

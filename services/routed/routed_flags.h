@@ -48,6 +48,8 @@ struct RoutedFlags {
   bool enable_overlay = true;
   std::string overlay_type = "subnet";
   bool enable_pod_egress = true;
+  bool enable_ipv4 = true;
+  bool enable_ipv6 = false;
   bool advertise_cluster_ip = false;
   bool advertise_external_ip = false;
   bool advertise_loadbalancer_ip = false;

@@ -31,6 +31,19 @@ TEST_CASE("routed flags: defaults are kube-router's") {
   CHECK(o->enable_overlay);
   CHECK(o->overlay_type == "subnet");
   CHECK(o->global_peers.empty());
+  CHECK(o->enable_ipv4);
+  CHECK_FALSE(o->enable_ipv6);
+}
+
+TEST_CASE("routed flags: address families for pod egress, at least one") {
+  auto both = Parse({"--enable-ipv6"});
+  REQUIRE(both.ok());
+  CHECK(both->enable_ipv4);
+  CHECK(both->enable_ipv6);
+  auto v6 = Parse({"--enable-ipv4=false", "--enable-ipv6=true"});
+  REQUIRE(v6.ok());
+  CHECK_FALSE(v6->enable_ipv4);
+  CHECK_FALSE(Parse({"--enable-ipv4=false"}).ok());
 }
 
 TEST_CASE("routed flags: external peers with ASNs, base64 passwords, ports and multihop") {

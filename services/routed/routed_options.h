@@ -54,6 +54,8 @@ struct RoutedOptions {
   // Read by main.cpp for the modules that use them (services/routed/overlay, egress, advertise).
   std::string overlay_type = "subnet";     // --overlay-type: subnet or full
   bool enable_pod_egress = false;          // --enable-pod-egress
+  bool enable_ipv4 = true;                 // --enable-ipv4: pod egress in iptables
+  bool enable_ipv6 = false;                // --enable-ipv6: pod egress in ip6tables
   bool advertise_cluster_ip = false;       // --advertise-cluster-ip
   bool advertise_external_ip = false;      // --advertise-external-ip
   bool advertise_loadbalancer_ip = false;  // --advertise-loadbalancer-ip

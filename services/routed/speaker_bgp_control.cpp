@@ -10,12 +10,12 @@ namespace {
 
 bool SameIdentity(const BgpPlan& a, const BgpPlan& b) {
   return a.local_asn == b.local_asn && a.router_id == b.router_id &&
-         a.local_address == b.local_address;
+         a.local_address == b.local_address && a.other_family_address == b.other_family_address;
 }
 
 }  // namespace
 
-bgp::PeerConfig ToPeerConfig(const BgpPeerSpec& spec) {
+bgp::PeerConfig ToPeerConfig(const BgpPeerSpec& spec, const BgpPlan& plan) {
   bgp::PeerConfig config;
   config.address = spec.address;
   config.peer_as = spec.asn;
@@ -23,7 +23,12 @@ bgp::PeerConfig ToPeerConfig(const BgpPeerSpec& spec) {
   config.md5_password = spec.password;
   if (spec.multihop_ttl) config.ttl = *spec.multihop_ttl;
   config.families = {spec.address.is_v4() ? bgp::kIpv4Unicast : bgp::kIpv6Unicast};
+  if (plan.other_family_address) {
+    config.families.push_back(spec.address.is_v4() ? bgp::kIpv6Unicast : bgp::kIpv4Unicast);
+    config.other_family_next_hop = plan.other_family_address;
+  }
   config.route_reflector_client = spec.route_reflector_client;
+  config.export_local_only = !spec.cluster_node;
   return config;
 }
 
@@ -47,7 +52,7 @@ bgp::SpeakerConfig SpeakerBgpControl::ToSpeakerConfig(const BgpPlan& plan) const
   if (settings_.on_loc_rib_change) {
     config.on_loc_rib_change = [wake = settings_.on_loc_rib_change](uint64_t) { wake(); };
   }
-  for (const BgpPeerSpec& spec : plan.peers) config.peers.push_back(ToPeerConfig(spec));
+  for (const BgpPeerSpec& spec : plan.peers) config.peers.push_back(ToPeerConfig(spec, plan));
   return config;
 }
 
@@ -117,7 +122,7 @@ Status SpeakerBgpControl::UpdatePeers(const BgpPlan& plan) {
   }
   for (const auto& [address, spec] : wanted) {
     if (running.count(address)) continue;
-    if (Status s = speaker_->AddPeer(ToPeerConfig(*spec)); !s) {
+    if (Status s = speaker_->AddPeer(ToPeerConfig(*spec, plan)); !s) {
       if (result)
         result =
             Error{s.error().code, "bgp: add peer " + address.ToString() + ": " + s.error().message};

@@ -2,9 +2,9 @@
 //
 // A change of the peer set is applied with Speaker::AddPeer / RemovePeer (a changed peer is
 // removed and added again), so the other sessions stay up. A change of our identity (ASN,
-// router id, listen address) or of the route-reflector cluster id destroys the speaker (Cease
-// to every peer) and creates a new one, which originates our prefixes from the start.
-// RoutedController holds the kernel routes of nodes still on the bus meanwhile.
+// router id, listen address, other-family address) or of the route-reflector cluster id destroys
+// the speaker (Cease to every peer) and creates a new one, which originates our prefixes from the
+// start. RoutedController holds the kernel routes of nodes still on the bus meanwhile.
 //
 // Threading: one caller thread (the controller loop), except Current(), which any thread may
 // call (the BGP control socket's). The speaker's io thread is created in
@@ -71,8 +71,9 @@ class SpeakerBgpControl final : public BgpControl {
   size_t speakers_created_ = 0;
 };
 
-// Session parameters for one peer spec (exposed for tests).
-bgp::PeerConfig ToPeerConfig(const BgpPeerSpec& spec);
+// Session parameters for one peer spec of `plan` (exposed for tests): external peers get
+// only our own routes; with the plan's other-family address, both families (bgp_plan.h).
+bgp::PeerConfig ToPeerConfig(const BgpPeerSpec& spec, const BgpPlan& plan);
 // The RFC 4456 cluster id of a route-reflector server: its rr.server value when that is a
 // number or an IPv4 address (as kube-router reads it), else nullopt (the router id).
 std::optional<uint32_t> ClusterId(const BgpPlan& plan);

@@ -1,6 +1,7 @@
 // kr-bgp against a live speaker: two of our speakers peer over loopback (127.0.0.1 and
-// 127.0.0.2, ports the kernel picked as free), the second originates a route, and the real
-// kr-bgp binary (KR_BGP_BINARY) asks the first one's control server about it.
+// 127.0.0.2, ports the kernel picked as free), each originates a route, and the real kr-bgp
+// binary (KR_BGP_BINARY) asks the first one's control server about neighbours, the Loc-RIB
+// (with route ages) and one neighbour's Adj-RIB-In and Adj-RIB-Out.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -133,19 +134,19 @@ TEST_CASE("kr-bgp: shows a live neighbour as Established and the route it sent",
   auto a = StartSpeaker(65001, "127.0.0.1", port_a, 65002, "127.0.0.2", port_b, false);
   auto b = StartSpeaker(65002, "127.0.0.2", port_b, 65001, "127.0.0.1", port_a, true);
   b->Originate(*IpPrefix::Parse("203.0.113.0/24"));
+  a->Originate(*IpPrefix::Parse("198.51.100.0/24"));
   SpeakerControlSource source(*a, 65001);
   auto server = ControlServer::Start(source, dir + "/routed-bgp.sock");
   REQUIRE(server);
   const std::string socket = (*server)->path();
 
-  REQUIRE(WaitFor(
-      [&] {
-        for (const RibRoute& r : a->LocRib()) {
-          if (r.prefix.ToString() == "203.0.113.0/24") return true;
-        }
-        return false;
-      },
-      20s));
+  auto has = [](Speaker& s, const char* prefix) {
+    for (const RibRoute& r : s.LocRib()) {
+      if (r.prefix.ToString() == prefix) return true;
+    }
+    return false;
+  };
+  REQUIRE(WaitFor([&] { return has(*a, "203.0.113.0/24") && has(*b, "198.51.100.0/24"); }, 20s));
 
   Run neighbors = KrBgp(socket, {"neighbor"}, dir);
   INFO("kr-bgp neighbor:\n" << neighbors.out << neighbors.err);
@@ -180,14 +181,59 @@ TEST_CASE("kr-bgp: shows a live neighbour as Established and the route it sent",
   CHECK(json["peer_as"] == 65002);
   CHECK(json["received_routes"] == 1);
   CHECK(json["uptime_seconds"].is_number_integer());
+  CHECK(json["remote_router_id"] == "127.0.0.2");
+  Run detail_text = KrBgp(socket, {"neighbor", "127.0.0.2"}, dir);
+  CHECK(detail_text.out.find("remote router ID 127.0.0.2\n") != std::string::npos);
 
   Run routes_json = KrBgp(socket, {"-j", "global", "rib"}, dir);
   REQUIRE(routes_json.status == 0);
   const auto routes = nlohmann::json::parse(routes_json.out);
-  REQUIRE(routes.size() == 1);
-  CHECK(routes[0]["prefix"] == "203.0.113.0/24");
-  CHECK(routes[0]["next_hop"] == "127.0.0.2");
-  CHECK(routes[0]["as_path"] == "65002");
+  REQUIRE(routes.size() == 2);
+  CHECK(routes[0]["prefix"] == "198.51.100.0/24");
+  CHECK(routes[0]["from"] == "local");
+  CHECK(routes[1]["prefix"] == "203.0.113.0/24");
+  CHECK(routes[1]["next_hop"] == "127.0.0.2");
+  CHECK(routes[1]["as_path"] == "65002");
+  CHECK(routes[1]["from"] == "127.0.0.2");
+  REQUIRE(routes[1]["age_seconds"].is_number_integer());
+  CHECK(routes[1]["age_seconds"] >= 0);
+
+  // Route age: it grows while the route stays, and the table shows it as gobgp does.
+  int64_t age = 0;
+  CHECK(WaitFor(
+      [&] {
+        Run again = KrBgp(socket, {"-j", "global", "rib", "-a", "ipv4"}, dir);
+        const auto list = nlohmann::json::parse(again.out);
+        age = list.size() == 2 ? list[1]["age_seconds"].get<int64_t>() : -1;
+        return age >= 1;
+      },
+      5s));
+  Run aged = KrBgp(socket, {"global", "rib"}, dir);
+  const size_t aged_line = aged.out.find("*> 203.0.113.0/24 ");
+  REQUIRE(aged_line != std::string::npos);
+  CHECK(aged.out.find(" 00:00:0", aged_line) < aged.out.find('\n', aged_line));
+
+  // Adj-RIB-In: what 127.0.0.2 sent us, best because the Loc-RIB chose it.
+  Run adj_in = KrBgp(socket, {"neighbor", "127.0.0.2", "adj-in"}, dir);
+  INFO("kr-bgp neighbor 127.0.0.2 adj-in:\n" << adj_in.out << adj_in.err);
+  CHECK(adj_in.status == 0);
+  CHECK(adj_in.out.find("*> 203.0.113.0/24 ") != std::string::npos);
+  CHECK(adj_in.out.find("198.51.100.0/24") == std::string::npos);
+  // Adj-RIB-Out: what we send it, with the attributes as sent (next hop self, our AS).
+  Run adj_out = KrBgp(socket, {"-j", "neighbor", "127.0.0.2", "adj-out"}, dir);
+  INFO("kr-bgp neighbor 127.0.0.2 adj-out:\n" << adj_out.out << adj_out.err);
+  REQUIRE(adj_out.status == 0);
+  const auto sent = nlohmann::json::parse(adj_out.out);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0]["prefix"] == "198.51.100.0/24");
+  CHECK(sent[0]["next_hop"] == "127.0.0.1");
+  CHECK(sent[0]["as_path"] == "65001");
+  CHECK(sent[0]["from"] == "local");
+  Run adj_out_v6 = KrBgp(socket, {"neighbor", "127.0.0.2", "adj-out", "-a", "ipv6"}, dir);
+  CHECK(adj_out_v6.out == "Network not in table\n");
+  Run adj_unknown = KrBgp(socket, {"neighbor", "127.0.0.9", "adj-in"}, dir);
+  CHECK(adj_unknown.status == 1);
+  CHECK(adj_unknown.err.find("neighbor 127.0.0.9 is not configured") != std::string::npos);
 
   Run unknown = KrBgp(socket, {"neighbor", "127.0.0.9"}, dir);
   CHECK(unknown.status == 1);

@@ -46,6 +46,9 @@ struct PeerConfig {
   bool route_reflector_client = false;
   // Export policy: our AS is prepended this many extra times towards this (eBGP) peer.
   uint8_t as_path_prepend = 0;
+  // Export policy: send this peer only the routes we originate, none we learned (what
+  // kube-router sends an external router: the node's own pod CIDR and service IPs).
+  bool export_local_only = false;
   // Import policy: routes from this peer for prefixes matching any range are dropped.
   std::vector<PrefixRange> import_reject;
 };

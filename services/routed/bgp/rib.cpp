@@ -1,6 +1,8 @@
 #include "services/routed/bgp/rib.h"
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 #include <utility>
 
 namespace kr::bgp {
@@ -79,7 +81,15 @@ size_t PathLength(const PathAttributes& attributes) {
 }  // namespace
 
 size_t Rib::PrefixHash::operator()(const IpPrefix& prefix) const noexcept {
-  return static_cast<size_t>(Finish(HashAddress(prefix.length(), prefix.address())));
+  // Runs for every prefix received (a large share of taking in a full table): whole words
+  // through the finalizer rather than a mix step per byte.
+  const std::span<const uint8_t> bytes = prefix.address().bytes();
+  uint64_t words[2] = {0, 0};
+  std::memcpy(words, bytes.data(), std::min(bytes.size(), sizeof(words)));
+  const uint64_t tag = (uint64_t{prefix.length()} << 56) ^ (bytes.size() == 16 ? 1ULL << 55 : 0);
+  uint64_t h = Finish(words[0] ^ tag);
+  if (bytes.size() == 16) h = Finish(h ^ words[1]);
+  return static_cast<size_t>(h);
 }
 
 bool Rib::Better(const RibRoute& a, const RibRoute& b) const {
@@ -179,7 +189,9 @@ std::vector<OutgoingRoute> Rib::PeerUp(const RibPeer& peer) {
   for (const auto& [prefix, entry] : table_) prefixes.push_back(prefix);
   std::sort(prefixes.begin(), prefixes.end());
   std::vector<OutgoingRoute> out;
-  for (const IpPrefix& prefix : prefixes) ExportTo(peers_[peer.id], prefix, out);
+  for (const IpPrefix& prefix : prefixes) {
+    ExportTo(peers_[peer.id], prefix, BestCandidate(prefix), out);
+  }
   SweepInterned();
   return out;
 }
@@ -308,18 +320,22 @@ void Rib::SetCandidate(PeerId peer, const IpPrefix& prefix, SharedAttributes sto
   auto of_peer = [peer](const Candidate& c) { return c.from == peer; };
   std::optional<PeerId> best_before;
   std::optional<PeerId> best_after;
+  const Candidate* best = nullptr;  // stays valid through the exports below
   if (stored) {
     auto [it, inserted] = table_.try_emplace(prefix);
     PrefixEntry& entry = it->second;
     if (!inserted) best_before = entry.candidates[entry.best].from;
     auto c = std::find_if(entry.candidates.begin(), entry.candidates.end(), of_peer);
     if (c != entry.candidates.end()) {
+      if (c->stored != stored) c->since = clock_;
       c->stored = std::move(stored);
     } else {
-      entry.candidates.push_back(Candidate{peer, std::move(stored)});
+      entry.candidates.push_back(
+          Candidate{.from = peer, .since = clock_, .stored = std::move(stored)});
     }
     SelectBest(entry);
-    best_after = entry.candidates[entry.best].from;
+    best = &entry.candidates[entry.best];
+    best_after = best->from;
   } else {
     auto it = table_.find(prefix);
     if (it == table_.end()) return;
@@ -332,12 +348,13 @@ void Rib::SetCandidate(PeerId peer, const IpPrefix& prefix, SharedAttributes sto
       table_.erase(it);
     } else {
       SelectBest(entry);
-      best_after = entry.candidates[entry.best].from;
+      best = &entry.candidates[entry.best];
+      best_after = best->from;
     }
   }
   // Attributes of the same best route may have changed too, so every peer is re-diffed.
   for (const auto& [id, p] : peers_) {
-    if (IsUp(id)) ExportTo(p, prefix, out);
+    if (IsUp(id)) ExportTo(p, prefix, best, out);
   }
   if (best_before != best_after || best_after == peer) ++generation_;
 }
@@ -368,6 +385,7 @@ const RibRoute* Rib::Best(const IpPrefix& prefix) const {
 std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const IpPrefix& prefix,
                                            const Candidate& best) const {
   if (best.from == peer.id) return std::nullopt;
+  if (peer.export_local_only && best.from != kLocalPeer) return std::nullopt;
   const auto family = UnicastOf(prefix.family());
   if (std::find(peer.families.begin(), peer.families.end(), family) == peer.families.end()) {
     return std::nullopt;
@@ -416,8 +434,8 @@ std::optional<Rib::Sent> Rib::ExportPolicy(const RibPeer& peer, const IpPrefix& 
   return sent;
 }
 
-void Rib::ExportTo(const RibPeer& peer, const IpPrefix& prefix, std::vector<OutgoingRoute>& out) {
-  const Candidate* best = BestCandidate(prefix);
+void Rib::ExportTo(const RibPeer& peer, const IpPrefix& prefix, const Candidate* best,
+                   std::vector<OutgoingRoute>& out) {
   std::optional<Sent> sent = best == nullptr ? std::nullopt : ExportPolicy(peer, prefix, *best);
   auto& adj_out = adj_out_[peer.id];
   auto it = adj_out.find(prefix);
@@ -513,6 +531,15 @@ std::vector<OutgoingRoute> Rib::AdjRibOut(PeerId peer) const {
     routes.push_back(OutgoingRoute{peer, prefix, stored->attributes, stored->next_hop});
   }
   return routes;
+}
+
+std::optional<uint32_t> Rib::Since(PeerId peer, const IpPrefix& prefix) const {
+  auto it = table_.find(prefix);
+  if (it == table_.end()) return std::nullopt;
+  for (const Candidate& c : it->second.candidates) {
+    if (c.from == peer) return c.since;
+  }
+  return std::nullopt;
 }
 
 }  // namespace kr::bgp

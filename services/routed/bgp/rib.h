@@ -51,6 +51,9 @@ struct RibPeer {
   bool next_hop_self_ibgp = false;      // also rewrite the next hop of eBGP routes sent to iBGP
   bool route_reflector_client = false;  // RFC 4456 client (iBGP only)
   uint8_t as_path_prepend = 0;          // extra copies of our AS towards this eBGP peer
+  // Export policy: only routes we originate go to this peer (an external router must not
+  // learn through us what other nodes or routers announce).
+  bool export_local_only = false;
   std::vector<PrefixRange> import_reject;
 };
 
@@ -124,6 +127,7 @@ class Rib {
   using SharedAttributes = std::shared_ptr<const StoredAttributes>;
   struct Candidate {
     PeerId from = kLocalPeer;
+    uint32_t since = 0;  // set_clock() value when it appeared or changed (fills padding)
     SharedAttributes stored;
   };
   struct PrefixEntry {
@@ -149,7 +153,9 @@ class Rib {
   const Candidate* BestCandidate(const IpPrefix& prefix) const;
   bool Prefers(PeerId a_from, const PathAttributes& a, PeerId b_from,
                const PathAttributes& b) const;
-  void ExportTo(const RibPeer& peer, const IpPrefix& prefix, std::vector<OutgoingRoute>& out);
+  // `best` is BestCandidate(prefix), passed in by callers that already hold the entry.
+  void ExportTo(const RibPeer& peer, const IpPrefix& prefix, const Candidate* best,
+                std::vector<OutgoingRoute>& out);
   std::optional<Sent> ExportPolicy(const RibPeer& peer, const IpPrefix& prefix,
                                    const Candidate& best) const;
   bool Rejected(const RibPeer& peer, const PathAttributes& attributes) const;
@@ -170,6 +176,15 @@ class Rib {
   std::unordered_map<PeerId, PrefixMap<SharedAttributes>> adj_out_;
   mutable std::optional<RibRoute> best_view_;  // what Best() points to
   uint64_t generation_ = 0;
+  uint32_t clock_ = 0;
+
+ public:
+  // Route age without a clock of its own: the owner sets the time (any monotonic count of
+  // seconds) before mutations, and each route remembers the value from when it appeared or
+  // its attributes changed (an identical re-announcement keeps it).
+  void set_clock(uint32_t seconds) { clock_ = seconds; }
+  // That value for `peer`'s route to `prefix`; nullopt when it has none.
+  std::optional<uint32_t> Since(PeerId peer, const IpPrefix& prefix) const;
 };
 
 }  // namespace kr::bgp

@@ -1,5 +1,6 @@
 #include "services/routed/bgp/speaker.h"
 
+#include <algorithm>
 #include <future>
 
 #include "services/routed/bgp/socket_options.h"
@@ -49,6 +50,7 @@ Expected<std::unique_ptr<Speaker>> Speaker::Create(SpeakerConfig config) {
   if (speaker->config_.listen_address) {
     if (Status s = speaker->Listen(); !s) return s.error();
   }
+  speaker->Tick();
   for (const IpPrefix& prefix : speaker->config_.originate) speaker->rib_.Originate(prefix);
   speaker->loc_rib_generation_.store(speaker->rib_.generation());
   speaker->notified_generation_ = speaker->rib_.generation();
@@ -231,6 +233,7 @@ void Speaker::OnUp(PeerId id) {
   rp.families = peer.negotiated().families;
   rp.route_reflector_client = rp.ibgp && peer.config().route_reflector_client;
   rp.as_path_prepend = peer.config().as_path_prepend;
+  rp.export_local_only = peer.config().export_local_only;
   rp.import_reject = peer.config().import_reject;
   if (auto local = peer.local_address()) {
     (local->is_v4() ? rp.local_v4 : rp.local_v6) = *local;
@@ -303,6 +306,7 @@ void Speaker::OnUpdate(PeerId id, const UpdateMessage& update, std::optional<Afi
     Commit(rib_.EndOfRib(id, *end_of_rib));
     return;
   }
+  Tick();
   Commit(rib_.Apply(id, update));
 }
 
@@ -351,6 +355,7 @@ auto Speaker::Query(F fn) -> decltype(fn()) {
 
 void Speaker::Originate(const IpPrefix& prefix, std::vector<uint32_t> communities) {
   asio::post(io_, [this, prefix, communities = std::move(communities)]() mutable {
+    Tick();
     Commit(rib_.Originate(prefix, Origin::kIgp, std::move(communities)));
   });
 }
@@ -365,8 +370,10 @@ std::vector<NeighborStatus> Speaker::Neighbors() {
     for (const auto& [id, slot] : peers_) {
       const Peer& p = *slot.peer;
       NeighborStatus n;
+      n.id = id;
       n.address = p.config().address;
       n.peer_as = p.config().peer_as;
+      n.router_id = p.negotiated().peer_router_id;
       n.state = p.state();
       n.received_routes = rib_.received_count(id);
       n.accepted_routes = rib_.accepted_count(id);
@@ -388,6 +395,67 @@ std::vector<NeighborStatus> Speaker::Neighbors() {
 
 std::vector<RibRoute> Speaker::LocRib() {
   return Query([this] { return rib_.LocRib(); });
+}
+
+void Speaker::Tick() {
+  rib_.set_clock(static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - epoch_)
+          .count()));
+}
+
+std::optional<std::chrono::seconds> Speaker::AgeOf(PeerId from, const IpPrefix& prefix) const {
+  std::optional<uint32_t> since = rib_.Since(from, prefix);
+  if (!since) return std::nullopt;
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - epoch_);
+  return std::max(std::chrono::seconds(0), now - std::chrono::seconds(*since));
+}
+
+std::optional<PeerId> Speaker::IdOf(const IpAddress& neighbor) const {
+  for (const auto& [id, slot] : peers_) {
+    if (slot.peer->config().address == neighbor) return id;
+  }
+  return std::nullopt;
+}
+
+std::vector<RouteStatus> Speaker::LocRibStatus() {
+  return Query([this] {
+    std::vector<RouteStatus> out;
+    for (RibRoute& r : rib_.LocRib()) {
+      std::optional<std::chrono::seconds> age = AgeOf(r.from, r.prefix);
+      out.push_back(RouteStatus{std::move(r), age});
+    }
+    return out;
+  });
+}
+
+Expected<std::vector<RouteStatus>> Speaker::AdjRibIn(const IpAddress& neighbor) {
+  return Query([&]() -> Expected<std::vector<RouteStatus>> {
+    std::optional<PeerId> id = IdOf(neighbor);
+    if (!id) return Error{ENOENT, "neighbor " + neighbor.ToString() + " is not configured"};
+    std::vector<RouteStatus> out;
+    for (RibRoute& r : rib_.AdjRibIn(*id)) {
+      std::optional<std::chrono::seconds> age = AgeOf(r.from, r.prefix);
+      out.push_back(RouteStatus{std::move(r), age});
+    }
+    return out;
+  });
+}
+
+Expected<std::vector<RouteStatus>> Speaker::AdjRibOut(const IpAddress& neighbor) {
+  return Query([&]() -> Expected<std::vector<RouteStatus>> {
+    std::optional<PeerId> id = IdOf(neighbor);
+    if (!id) return Error{ENOENT, "neighbor " + neighbor.ToString() + " is not configured"};
+    std::vector<RouteStatus> out;
+    for (OutgoingRoute& r : rib_.AdjRibOut(*id)) {
+      if (!r.attributes) continue;
+      const RibRoute* best = rib_.Best(r.prefix);
+      RibRoute route{best != nullptr ? best->from : kLocalPeer, r.prefix, std::move(*r.attributes),
+                     r.next_hop};
+      out.push_back(RouteStatus{std::move(route), std::nullopt});
+    }
+    return out;
+  });
 }
 
 }  // namespace kr::bgp

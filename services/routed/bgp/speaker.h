@@ -7,6 +7,10 @@
 //   (*speaker)->Originate(*IpPrefix::Parse("198.51.100.0/24"));
 //   (*speaker)->AddPeer(PeerConfig{...});        // the peer set may change at run time
 //   for (auto& n : (*speaker)->Neighbors()) ...   // state, received routes
+//   (*speaker)->AdjRibIn(address), AdjRibOut(address), LocRibStatus()  // routes with ages
+//
+// Export policy per peer: PeerConfig::export_local_only sends a peer only the routes we
+// originate (external routers), as the RIB's RibPeer::export_local_only.
 //
 // Learning about Loc-RIB changes without polling: SpeakerConfig::on_loc_rib_change is called
 // on the io thread after every change of the Loc-RIB (a best route appeared, vanished or
@@ -80,8 +84,10 @@ struct SpeakerConfig {
 };
 
 struct NeighborStatus {
+  PeerId id = 0;  // the RIB's id for it: RibRoute::from of the routes it sent
   IpAddress address;
   uint32_t peer_as = 0;
+  uint32_t router_id = 0;  // host order, from its OPEN; 0 until the first session came up
   SessionState state = SessionState::kIdle;
   size_t received_routes = 0;  // in its Adj-RIB-In (stale ones included)
   size_t accepted_routes = 0;  // its routes that are the Loc-RIB's best
@@ -95,6 +101,14 @@ struct NeighborStatus {
   std::vector<std::string> capabilities;
   uint16_t hold_time = 0;
   size_t stale_routes = 0;  // kept through its graceful restart
+};
+
+// A route with how long it has been in the RIB as it is (since it arrived, was originated, or
+// its attributes last changed); nullopt when unknown (Adj-RIB-Out: when it was sent is not
+// kept).
+struct RouteStatus {
+  RibRoute route;
+  std::optional<std::chrono::seconds> age;
 };
 
 class Speaker {
@@ -115,6 +129,13 @@ class Speaker {
   Status RemovePeer(const IpAddress& address);
   std::vector<NeighborStatus> Neighbors();
   std::vector<RibRoute> LocRib();
+  // The same routes with their age (for people: one more lookup per route).
+  std::vector<RouteStatus> LocRibStatus();
+  // What the neighbour sent us (stale routes included) / what we send it, ordered by prefix;
+  // ENOENT when no neighbour has that address. Adj-RIB-Out routes carry the attributes as
+  // sent, and `from` is where the Loc-RIB route they export came from.
+  Expected<std::vector<RouteStatus>> AdjRibIn(const IpAddress& neighbor);
+  Expected<std::vector<RouteStatus>> AdjRibOut(const IpAddress& neighbor);
   // Changes whenever the Loc-RIB changes; never waits for the io thread.
   uint64_t LocRibGeneration() const { return loc_rib_generation_.load(); }
 
@@ -139,6 +160,10 @@ class Speaker {
   void Commit(const std::vector<OutgoingRoute>& routes);
   void SendTo(PeerId id, const std::vector<const OutgoingRoute*>& routes);
   void ReapRetired();
+  // Sets the RIB's clock (route ages) to now; before every RIB change that adds routes.
+  void Tick();
+  std::optional<std::chrono::seconds> AgeOf(PeerId from, const IpPrefix& prefix) const;
+  std::optional<PeerId> IdOf(const IpAddress& neighbor) const;
   template <typename F>
   auto Query(F fn) -> decltype(fn());
   // Stops the io_context once every connection has flushed and closed, or at `deadline`.
@@ -150,6 +175,8 @@ class Speaker {
   boost::asio::steady_timer drain_timer_;
   boost::asio::steady_timer reap_timer_;
   std::map<PeerId, PeerSlot> peers_;
+  // Route ages count seconds from here (steady, so a clock step changes no age).
+  const std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   PeerId next_peer_id_ = 1;
   // Removed peers whose connections are still flushing their Cease; destroyed once closed.
   std::vector<std::unique_ptr<Peer>> retired_;

@@ -25,8 +25,9 @@
 //   "messages_sent", "hold_time", "remote_router_id", "capabilities" (list of names),
 //   "last_error"}
 // ROUTE: {"prefix", "next_hop", "as_path" ("65002 65003", "" when empty), "origin" ("i", "e",
-//   "?"), "local_pref", "med", "communities" (list: "65000:100", "no-export"), "age_seconds",
-//   "best", "from" (neighbour address or "local")}
+//   "?"), "local_pref", "med", "communities" (list: "65000:100", "no-export"), "age_seconds"
+//   (since it arrived or last changed; null in adj-out), "best" (rib: always; adj-in: the
+//   Loc-RIB chose it; adj-out: false), "from" (neighbour address or "local")}
 // A field the daemon cannot tell is null. Clients must ignore fields they do not know: new
 // ones may be added without a version change; a change of meaning bumps "version".
 #pragma once

@@ -19,25 +19,49 @@ std::string OriginLetter(const std::optional<Origin>& origin) {
   return "";
 }
 
-// Which neighbour a Loc-RIB route came from, by RIB PeerId. NeighborStatus gains the id in
-// the speaker's own work; until it has one, non-local routes stay without a name.
-template <typename Status>
-std::map<PeerId, std::string> NamesById(const std::vector<Status>& neighbors) {
+// Which neighbour a route came from, by RIB PeerId.
+std::map<PeerId, std::string> NamesById(const std::vector<NeighborStatus>& neighbors) {
   std::map<PeerId, std::string> names;
-  if constexpr (requires(const Status& s) { PeerId{s.id}; }) {
-    for (const Status& n : neighbors) names[n.id] = n.address.ToString();
-  }
+  for (const NeighborStatus& n : neighbors) names[n.id] = n.address.ToString();
   return names;
 }
 
-Expected<std::vector<RouteView>> Unsupported(const std::string& what, const std::string& neighbor,
-                                             const std::vector<NeighborView>& known) {
-  for (const NeighborView& n : known) {
-    if (n.address == neighbor) {
-      return Error{ENOTSUP, what + " is not available from this speaker"};
-    }
+std::string NameOf(PeerId from, const std::map<PeerId, std::string>& names) {
+  if (from == kLocalPeer) return "local";
+  auto it = names.find(from);
+  return it != names.end() ? it->second : "";
+}
+
+// `best(route)`: whether the Loc-RIB chose it.
+template <typename Best>
+std::vector<RouteView> Views(const std::vector<RouteStatus>& routes, Family family,
+                             const std::map<PeerId, std::string>& names, Best best) {
+  std::vector<RouteView> out;
+  for (const RouteStatus& r : routes) {
+    if (!InFamily(r.route.prefix, family)) continue;
+    RouteView v = ToView(r.route, NameOf(r.route.from, names), best(r.route));
+    if (r.age) v.age_seconds = r.age->count();
+    out.push_back(std::move(v));
   }
-  return Error{ENOENT, "neighbor " + neighbor + " is not configured"};
+  return out;
+}
+
+Expected<std::vector<RouteView>> AdjRib(Speaker& speaker, const std::string& neighbor,
+                                        Family family, bool in) {
+  auto address = IpAddress::Parse(neighbor);
+  if (!address) return Error{ENOENT, "neighbor " + neighbor + " is not configured"};
+  auto routes = in ? speaker.AdjRibIn(*address) : speaker.AdjRibOut(*address);
+  if (!routes) return routes.error();
+  const auto names = NamesById(speaker.Neighbors());
+  if (!in) {  // what we send is not a choice among candidates
+    return Views(*routes, family, names, [](const RibRoute&) { return false; });
+  }
+  std::map<IpPrefix, PeerId> chosen;
+  for (const RibRoute& r : speaker.LocRib()) chosen[r.prefix] = r.from;
+  return Views(*routes, family, names, [&](const RibRoute& r) {
+    auto it = chosen.find(r.prefix);
+    return it != chosen.end() && it->second == r.from;
+  });
 }
 
 }  // namespace
@@ -62,6 +86,7 @@ NeighborView ToView(const NeighborStatus& status, uint32_t local_as,
   if (status.state == SessionState::kEstablished) v.hold_time = status.hold_time;
   v.capabilities = status.capabilities;
   v.last_error = status.last_error;
+  if (status.router_id != 0) v.remote_router_id = IpAddress::V4(status.router_id).ToString();
   return v;
 }
 
@@ -100,29 +125,18 @@ std::vector<NeighborView> SpeakerControlSource::Neighbors() {
 }
 
 std::vector<RouteView> SpeakerControlSource::LocRib(Family family) {
-  const std::map<PeerId, std::string> names = NamesById(speaker_.Neighbors());
-  std::vector<RouteView> out;
-  for (const RibRoute& r : speaker_.LocRib()) {
-    if (!InFamily(r.prefix, family)) continue;
-    std::string from;
-    if (r.from == kLocalPeer) {
-      from = "local";
-    } else if (auto it = names.find(r.from); it != names.end()) {
-      from = it->second;
-    }
-    out.push_back(ToView(r, std::move(from), /*best=*/true));
-  }
-  return out;
+  return Views(speaker_.LocRibStatus(), family, NamesById(speaker_.Neighbors()),
+               [](const RibRoute&) { return true; });
 }
 
 Expected<std::vector<RouteView>> SpeakerControlSource::AdjRibIn(const std::string& neighbor,
-                                                                Family) {
-  return Unsupported("Adj-RIB-In", neighbor, Neighbors());
+                                                                Family family) {
+  return AdjRib(speaker_, neighbor, family, /*in=*/true);
 }
 
 Expected<std::vector<RouteView>> SpeakerControlSource::AdjRibOut(const std::string& neighbor,
-                                                                 Family) {
-  return Unsupported("Adj-RIB-Out", neighbor, Neighbors());
+                                                                 Family family) {
+  return AdjRib(speaker_, neighbor, family, /*in=*/false);
 }
 
 }  // namespace kr::bgp::control

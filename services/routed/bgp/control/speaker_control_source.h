@@ -1,8 +1,9 @@
 // The ControlSource over a running Speaker, through its public, thread-safe queries only.
 //
-// What the Speaker does not expose is answered as unknown rather than guessed: route age
-// (null), and Adj-RIB-In / Adj-RIB-Out (ENOTSUP). Loc-RIB routes name the neighbour they came
-// from when NeighborStatus carries the RIB's PeerId, and "local" for routes we originate.
+// Routes name the neighbour they came from, or "local" for routes we originate. Loc-RIB and
+// Adj-RIB-In routes carry their age; Adj-RIB-Out routes none (when they were sent is not
+// kept). An Adj-RIB-In route is "best" when the Loc-RIB chose it. An address that is not a
+// configured neighbour (or not an address) is ENOENT.
 //
 // Threading: call from any thread except the Speaker's io thread (its queries wait for that
 // thread). The Speaker must outlive this object.

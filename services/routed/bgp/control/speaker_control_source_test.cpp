@@ -33,6 +33,10 @@ TEST_CASE("bgp control: a speaker's neighbour status as the socket shows it", "[
   CHECK(v.messages_sent == 41u);
   CHECK(v.hold_time == 9u);
   CHECK(v.capabilities == s.capabilities);
+  CHECK_FALSE(v.remote_router_id);  // no OPEN seen yet
+  s.router_id = 0xc0000202;
+  v = ToView(s, 65001, now);
+  CHECK(v.remote_router_id == "192.0.2.2");
 
   // Down: no uptime or hold time, whatever the status still remembers.
   s.state = SessionState::kActive;
