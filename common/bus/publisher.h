@@ -28,6 +28,7 @@
 #include "common/bus/stored_object.h"
 #include "common/bus/topic.h"
 #include "common/bus/wire.h"
+#include "common/model/cbor_encode.h"
 
 namespace kr::bus {
 
@@ -82,10 +83,11 @@ class Publisher {
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
-  // Stores the object and publishes an UPSERT, unless it equals the stored one.
+  // Stores the object and publishes an UPSERT, unless it equals the stored one. Encoded straight
+  // from the struct (model/cbor_encode.h): the same bytes as through a JSON tree, without it.
   template <typename T>
   Status Upsert(const T& object) {
-    return Upsert(TopicOf<T>::value, object.Key(), nlohmann::json(object), T::kSchema);
+    return UpsertBody(TopicOf<T>::value, object.Key(), model::EncodeCbor(object), T::kSchema);
   }
   Status Upsert(Topic topic, const std::string& key, const nlohmann::json& value,
                 model::SchemaVersion schema);
