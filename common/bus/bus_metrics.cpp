@@ -88,6 +88,9 @@ void CollectPublisherStats(const PublisherStats& s, std::vector<FamilySnapshot>&
   PerTopicGauge(out, p + "sequence", "Last sequence number published, per topic (this epoch).",
                 s.seqs);
   Counter(out, p + "deltas_published_total", "Upserts and deletes sent.", s.deltas_published);
+  Counter(out, p + "batches_published_total",
+          "BATCH messages sent (each carries one or more deltas of one topic).",
+          s.batches_published);
   Counter(out, p + "unchanged_skipped_total", "Upserts equal to the stored object: nothing sent.",
           s.unchanged_skipped);
   Counter(out, p + "heartbeats_sent_total", "Heartbeats sent.", s.heartbeats_sent);
@@ -98,7 +101,7 @@ void CollectPublisherStats(const PublisherStats& s, std::vector<FamilySnapshot>&
   Counter(out, p + "bad_snapshot_requests_total", "Snapshot requests refused as malformed.",
           s.bad_snapshot_requests);
   LatencyHistogram(out, p + "publish_seconds",
-                   "Time to hand one delta to the update socket (under the state lock).",
+                   "Time to hand one BATCH message to the update socket (under the state lock).",
                    s.publish_latency);
 }
 

@@ -45,6 +45,9 @@ TEST_CASE("bus: malformed frames and unknown versions are counted and dropped", 
 
   const uint64_t epoch = publisher.epoch();
   std::string valid_header =
+      EncodeHeader(Header{kProtocolVersion, MessageType::kBatch, {}, epoch, 1});
+  // Protocol 1's message per delta is no message of protocol 2.
+  std::string single_upsert =
       EncodeHeader(Header{kProtocolVersion, MessageType::kUpsert, {1, 0}, epoch, 1});
   std::string other_protocol = valid_header;
   other_protocol[0] = 9;
@@ -61,7 +64,8 @@ TEST_CASE("bus: malformed frames and unknown versions are counted and dropped", 
   REQUIRE(publisher.SendRawForTest({"pods", unknown_type, "x/a", pod_cbor}).ok());
   REQUIRE(publisher.SendRawForTest({"pods", valid_header, "x/a", pod_cbor, "extra"}).ok());
   REQUIRE(publisher.SendRawForTest({"$bus", heartbeat, "", "\xbf\x01"}).ok());
-  const uint64_t frame_damage = 6;
+  REQUIRE(publisher.SendRawForTest({"pods", single_upsert, "x/a", pod_cbor}).ok());
+  const uint64_t frame_damage = 7;
   // Valid headers, bad bodies (each consumes a sequence: no gap follows).
   REQUIRE(publisher.UpsertEncoded(Topic::kPods, "x/garbage", "\xff\xfe\xfd", {1, 0}).ok());
   REQUIRE(publisher
@@ -109,7 +113,8 @@ TEST_CASE("bus: bad snapshot requests are refused, not fatal", "[bus]") {
   dealer.set(zmq::sockopt::linger, 0);
   dealer.connect(BusAddress::InDirectory(dir.path()).snapshot);
   dealer.send(zmq::buffer(std::string("snapshot")), zmq::send_flags::sndmore);
-  dealer.send(zmq::buffer(std::string("\x01")), zmq::send_flags::sndmore);
+  const char version = static_cast<char>(kProtocolVersion);
+  dealer.send(zmq::buffer(&version, 1), zmq::send_flags::sndmore);
   dealer.send(zmq::buffer(std::string("gateways")), zmq::send_flags::none);
   std::vector<zmq::message_t> frames;
   dealer.set(zmq::sockopt::rcvtimeo, 10000);

@@ -23,7 +23,7 @@ struct Publisher::SnapshotCopy {
 Publisher::Publisher(const PublisherOptions& options)
     : options_(options),
       epoch_(options.epoch != 0 ? options.epoch : RandomEpoch()),
-      context_(1),
+      context_(std::max(1, options.io_threads)),
       router_(context_, zmq::socket_type::router),
       pub_(context_, zmq::socket_type::pub) {
   stats_.epoch = epoch_;
@@ -120,22 +120,73 @@ Status Publisher::Delete(Topic topic, const std::string& key) {
 
 // The state changes even when the send fails: the sequence still advances, so consumers see
 // a gap and re-snapshot instead of silently missing the change.
-Status Publisher::PublishLocked(Topic topic, const std::string& key, MessageType type,
+Status Publisher::PublishLocked(Topic topic, std::string_view key, MessageType type,
                                 model::SchemaVersion schema, std::string_view body) {
   uint64_t seq = ++stats_.seqs[Index(topic)];
   stats_.objects[Index(topic)] = state_[Index(topic)].size();
-  const auto header = HeaderBytes(Header{kProtocolVersion, type, schema, epoch_, seq});
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    SendMessage(pub_, nullptr, TopicName(topic), std::string_view(header.data(), header.size()),
-                key, body, /*dont_wait=*/false);
-  } catch (const zmq::error_t& e) {
-    return Error{e.num(), std::string("publish on bus: ") + e.what()};
+  Pending& pending = pending_[Index(topic)];
+  Status status = Status::Ok();
+  if (pending.entries.count() > 0 &&
+      pending.entries.size() + kBatchEntryOverhead + key.size() + body.size() > kMaxBatchBytes) {
+    status = SendBatchLocked(topic);
   }
-  stats_.publish_latency.Observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  ++stats_.deltas_published;
-  return Status::Ok();
+  if (pending.entries.count() == 0) pending.first_seq = seq;
+  pending.entries.Add(type, schema, key, body);
+  if (open_batches_ == 0 || pending.entries.count() >= kMaxBatchEntries ||
+      pending.entries.size() >= kMaxBatchBytes) {
+    Status sent = SendBatchLocked(topic);
+    if (status) status = sent;
+  }
+  return status;
+}
+
+// The buffer is emptied even when the send fails (see PublishLocked).
+Status Publisher::SendBatchLocked(Topic topic) {
+  Pending& pending = pending_[Index(topic)];
+  const uint32_t count = pending.entries.count();
+  if (count == 0) return Status::Ok();
+  const auto header =
+      HeaderBytes(Header{kProtocolVersion, MessageType::kBatch, {}, epoch_, pending.first_seq});
+  const auto start = std::chrono::steady_clock::now();
+  Status status = Status::Ok();
+  try {
+    SendMessage(pub_, nullptr, TopicName(topic), std::string_view(header.data(), header.size()), "",
+                pending.entries.Finish(), /*dont_wait=*/false);
+    stats_.publish_latency.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    stats_.deltas_published += count;
+    ++stats_.batches_published;
+  } catch (const zmq::error_t& e) {
+    status = Error{e.num(), std::string("publish on bus: ") + e.what()};
+  }
+  pending.entries.Clear();
+  pending.first_seq = 0;
+  return status;
+}
+
+Status Publisher::FlushLocked() {
+  Status status = Status::Ok();
+  for (Topic topic : kAllTopics) {
+    Status sent = SendBatchLocked(topic);
+    if (status) status = sent;
+  }
+  return status;
+}
+
+Publisher::BatchScope Publisher::BeginBatch() {
+  std::lock_guard lock(mu_);
+  ++open_batches_;
+  return BatchScope(this);
+}
+
+void Publisher::EndBatch() {
+  std::lock_guard lock(mu_);
+  if (--open_batches_ == 0) (void)FlushLocked();
+}
+
+Status Publisher::Flush() {
+  std::lock_guard lock(mu_);
+  return FlushLocked();
 }
 
 void Publisher::MarkInSync() {
@@ -146,6 +197,7 @@ void Publisher::MarkInSync() {
 }
 
 void Publisher::SendControlLocked(MessageType type) {
+  (void)FlushLocked();  // the sequences announced below must all have been sent
   BusStatus status;
   status.in_sync = stats_.in_sync;
   status.heartbeat_ms = static_cast<uint32_t>(options_.heartbeat_interval.count());
@@ -247,6 +299,9 @@ void Publisher::ServeSnapshotRequest() {
 
   if (refusal.empty()) {
     std::lock_guard lock(mu_);
+    // The snapshot reflects exactly the sequences already on the wire: nothing it covers is
+    // still buffered, so a consumer never holds a sequence ahead of the stream it reads.
+    (void)FlushLocked();
     copy.in_sync = stats_.in_sync;
     copy.seqs = stats_.seqs;
     for (Topic topic : kAllTopics) {

@@ -1,13 +1,23 @@
 // The writing end of the state bus (proto/SPEC.md): owns the state of every topic, publishes
-// each change as a sequenced delta on the PUB socket, serves consistent snapshots on the
-// ROUTER socket, sends heartbeats and the in-sync marker. One publisher per bus; the
-// informer is the only one.
+// each change as a sequenced entry of a BATCH message on the PUB socket, serves consistent
+// snapshots on the ROUTER socket, sends heartbeats and the in-sync marker. One publisher per
+// bus; the informer is the only one.
 //
-// Threading: Upsert/Delete/MarkInSync/Stats/CopyState may be called from any thread (one
-// mutex guards the state and the PUB socket). A background thread owned by the Publisher
-// serves snapshots and sends heartbeats; it copies the state under the mutex (cheap: values
-// are shared, immutable) and sends the reply without holding it, so a large or slow snapshot
-// never delays deltas.
+// Batching: outside a batch scope every Upsert/Delete goes out at once, as a BATCH of one
+// entry. Inside a scope (BeginBatch) the deltas are buffered per topic and go out as one
+// BATCH per topic when the outermost scope ends, or earlier when a topic's buffer reaches
+// kMaxBatchEntries or kMaxBatchBytes, or when a heartbeat, the in-sync marker or a snapshot
+// is about to be sent (so that every sequence they announce has already been sent; a scope
+// held open therefore delays its deltas by at most one heartbeat interval). Within a
+// topic the order is kept; across topics it is not (each topic is its own stream, SPEC
+// section 6). A batch is not a transaction: consumers may see it split.
+//
+// Threading: Upsert/Delete/MarkInSync/BeginBatch/Flush/Stats/CopyState may be called from any
+// thread (one mutex guards the state, the buffers and the PUB socket). Batch scopes are
+// counted, not owned by a thread: while any scope is open, every thread's deltas are
+// buffered. A background thread owned by the Publisher serves snapshots and sends
+// heartbeats; it copies the state under the mutex (cheap: values are shared, immutable) and
+// sends the reply without holding it, so a large or slow snapshot never delays deltas.
 #pragma once
 
 #include <array>
@@ -20,6 +30,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 #include <zmq.hpp>
 
@@ -42,9 +53,13 @@ struct PublisherOptions {
   // How long a snapshot reply may wait for a slow reader before it is abandoned.
   std::chrono::milliseconds snapshot_send_timeout{5000};
   uint64_t epoch = 0;  // 0: random (the normal case); tests may fix it
+  // ZeroMQ I/O threads of the publisher's context; they write every message to every
+  // subscriber's pipe. Two, as the benchmark's raw reference has (test/bench/bus/README.md).
+  int io_threads = 2;
 };
 
-// Time to hand one delta to the update socket, in fixed buckets (cumulated only when exposed).
+// Time to hand one BATCH message to the update socket, in fixed buckets (cumulated only when
+// exposed).
 struct PublishLatency {
   static constexpr std::array<double, 9> kBounds = {1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5,
                                                     1e-4, 1e-3,   1e-2, 1e-1};
@@ -65,7 +80,8 @@ struct PublisherStats {
   bool in_sync = false;
   PerTopic<uint64_t> seqs{};
   PerTopic<uint64_t> objects{};
-  uint64_t deltas_published = 0;
+  uint64_t deltas_published = 0;   // entries sent
+  uint64_t batches_published = 0;  // BATCH messages sent
   uint64_t unchanged_skipped = 0;  // upserts equal to the stored object: nothing sent
   uint64_t heartbeats_sent = 0;
   uint64_t snapshots_served = 0;
@@ -76,6 +92,27 @@ struct PublisherStats {
 
 class Publisher {
  public:
+  // A topic's buffer is sent when it holds this many entries or bytes (a larger single
+  // entry goes alone): bounds the message size and the delay of the first entry.
+  static constexpr uint32_t kMaxBatchEntries = 256;
+  static constexpr size_t kMaxBatchBytes = 64 * 1024;
+
+  // Open while alive; nestable. Must not outlive the Publisher. Movable, not copyable.
+  class [[nodiscard]] BatchScope {
+   public:
+    BatchScope(BatchScope&& other) noexcept
+        : publisher_(std::exchange(other.publisher_, nullptr)) {}
+    BatchScope& operator=(BatchScope&&) = delete;
+    ~BatchScope() {
+      if (publisher_ != nullptr) publisher_->EndBatch();
+    }
+
+   private:
+    friend class Publisher;
+    explicit BatchScope(Publisher* publisher) : publisher_(publisher) {}
+    Publisher* publisher_;
+  };
+
   // Binds both sockets (restricting ipc:// socket files to 0600) and starts the snapshot and
   // heartbeat thread.
   static Expected<std::unique_ptr<Publisher>> Create(const PublisherOptions& options);
@@ -98,6 +135,14 @@ class Publisher {
   // Removes the object and publishes a DELETE; a missing key publishes nothing.
   Status Delete(Topic topic, const std::string& key);
 
+  // Deltas published while the returned scope (or any other) is open are sent together, one
+  // BATCH per topic, when the last open scope ends. Send failures at that point are not
+  // reported (the sequence advances, so consumers see a gap and re-snapshot); call Flush()
+  // before the scope ends to see them.
+  BatchScope BeginBatch();
+  // Sends everything buffered now, scope or not.
+  Status Flush();
+
   // After the initial list of every kind: in-sync from now on, for this epoch.
   void MarkInSync();
 
@@ -105,6 +150,7 @@ class Publisher {
   // of consumers' robustness and for tools; never used by the informer.
   Status SendRawForTest(const std::vector<std::string>& frames);
 
+  // Sequences count buffered deltas too: they are final once Upsert/Delete returns.
   PublisherStats Stats() const;
   uint64_t epoch() const { return epoch_; }
   // The endpoints as bound: a tcp:// port given as "*" is resolved here.
@@ -119,8 +165,11 @@ class Publisher {
   Status Bind();
   Status UpsertBody(Topic topic, const std::string& key, std::string_view cbor,
                     model::SchemaVersion schema);
-  Status PublishLocked(Topic topic, const std::string& key, MessageType type,
+  Status PublishLocked(Topic topic, std::string_view key, MessageType type,
                        model::SchemaVersion schema, std::string_view body);
+  Status SendBatchLocked(Topic topic);
+  Status FlushLocked();
+  void EndBatch();
   void SendControlLocked(MessageType type);
   void RunBackground();
   void MaybeHeartbeat();
@@ -144,6 +193,13 @@ class Publisher {
   PerTopic<std::unordered_map<std::string_view, std::shared_ptr<const StoredObject>>>
       state_;             // guarded by mu_
   PublisherStats stats_;  // mu_
+  // Deltas not sent yet, per topic, and the sequence of each buffer's first entry.
+  struct Pending {
+    BatchBuilder entries;
+    uint64_t first_seq = 0;
+  };
+  PerTopic<Pending> pending_;  // mu_
+  int open_batches_ = 0;       // mu_
 };
 
 }  // namespace kr::bus

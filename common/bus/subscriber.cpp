@@ -8,9 +8,9 @@ namespace kr::bus {
 namespace {
 
 constexpr auto kMaxPollWait = std::chrono::milliseconds(50);  // bounds the stop latency
-constexpr size_t kUpdateBatch = 4096;                         // between timer checks
-// Messages already queued are taken in groups this large: their view lookups are prefetched
-// together, so the cache misses overlap instead of adding up. Never waits for more.
+constexpr size_t kMessagesBetweenTimerChecks = 4096;
+// Messages already queued are received in groups this large (never waiting for more), and
+// the entries of a BATCH are applied in groups this large, their view lookups prefetched.
 constexpr size_t kPrefetchGroup = 32;
 
 }  // namespace
@@ -21,7 +21,7 @@ Subscriber::Subscriber(SubscriberOptions options)
       context_(1),
       sub_(context_, zmq::socket_type::sub),
       heartbeat_(options_.initial_heartbeat),
-      batch_(kPrefetchGroup) {}
+      received_(kPrefetchGroup) {}
 
 Subscriber::~Subscriber() {
   Stop();
@@ -122,9 +122,9 @@ void Subscriber::RequestSnapshot() {
 
 void Subscriber::DrainUpdates() {
   size_t taken = 0;
-  while (taken < kUpdateBatch) {
+  while (taken < kMessagesBetweenTimerChecks) {
     size_t count = 0;
-    while (count < batch_.size() && ReceiveUpdate(batch_[count])) ++count;
+    while (count < received_.size() && ReceiveUpdate(received_[count])) ++count;
     if (count == 0) return;
     taken += count;
     last_heard_ = std::chrono::steady_clock::now();
@@ -134,28 +134,17 @@ void Subscriber::DrainUpdates() {
       lost_ = false;
       RequestSnapshot();
     }
-    std::array<std::optional<MessageView>, kPrefetchGroup> parsed;  // empty: malformed
-    std::array<uint64_t, kPrefetchGroup> key_hashes{};
     for (size_t i = 0; i < count; ++i) {
-      if (batch_[i].count != kFramesPerMessage) continue;  // malformed
-      auto message = ParseMessageView(batch_[i].frames);
-      if (!message) continue;
-      parsed[i] = *message;
-      if (!message->topic) continue;
-      key_hashes[i] = HashBytes(message->key);
-      view_[Index(*message->topic)].PrefetchSlot(key_hashes[i]);
-    }
-    for (size_t i = 0; i < count; ++i) {
-      if (parsed[i] && parsed[i]->topic) {
-        view_[Index(*parsed[i]->topic)].PrefetchEntry(key_hashes[i]);
-      }
-    }
-    for (size_t i = 0; i < count; ++i) {
-      if (!parsed[i]) {
+      if (received_[i].count != kFramesPerMessage) {
         ++stats_.malformed;
         continue;
       }
-      HandleUpdate(*parsed[i], key_hashes[i]);
+      auto message = ParseMessageView(received_[i].frames);
+      if (!message) {
+        ++stats_.malformed;
+        continue;
+      }
+      HandleUpdate(*message);
     }
     // Even after a short group the socket is read again: a handler may have taken long, and
     // what arrived meanwhile must refresh last_heard_ before the timers are checked.
@@ -219,15 +208,15 @@ void Subscriber::CheckTimers() {
   }
 }
 
-void Subscriber::HandleUpdate(const MessageView& message, uint64_t key_hash) {
+void Subscriber::HandleUpdate(const MessageView& message) {
   if (phase_ == Phase::kAwaitingSnapshot) {
     queue_.push_back(message.ToMessage());
     return;
   }
-  ProcessLive(message, key_hash);
+  ProcessLive(message);
 }
 
-void Subscriber::ProcessLive(const MessageView& message, uint64_t key_hash) {
+void Subscriber::ProcessLive(const MessageView& message) {
   const Header& header = message.header;
   if (!message.topic && message.topic_name != kControlTopic) {
     ++stats_.ignored;
@@ -242,7 +231,7 @@ void Subscriber::ProcessLive(const MessageView& message, uint64_t key_hash) {
     return;
   }
   const Topic topic = *message.topic;
-  if (header.type != MessageType::kUpsert && header.type != MessageType::kDelete) {
+  if (header.type != MessageType::kBatch) {
     ++stats_.malformed;
     return;
   }
@@ -250,22 +239,68 @@ void Subscriber::ProcessLive(const MessageView& message, uint64_t key_hash) {
     ++stats_.ignored;
     return;
   }
+  ProcessBatch(topic, header.seq, message.body);
+}
+
+// SPEC section 8 step 5, per entry: entry i carries first_seq + i.
+void Subscriber::ProcessBatch(Topic topic, uint64_t first_seq, std::string_view body) {
+  BatchReader reader(body);
   uint64_t& seq = seqs_[Index(topic)];
-  if (header.seq <= seq) {
-    ++stats_.duplicates;
+  if (!reader.valid() || first_seq == 0) {
+    // Which sequences it held is unknown: recovered like a gap.
+    ++stats_.malformed;
+    RequestSnapshot();
     return;
   }
-  if (header.seq > seq + 1) {
+  if (first_seq > seq + 1) {
     ++stats_.gaps;
     RequestSnapshot();
     return;
   }
-  seq = header.seq;
-  ++stats_.deltas_applied;
-  if (header.type == MessageType::kUpsert) {
-    ApplyUpsert(topic, message.key, key_hash, header.schema, message.body);
-  } else {
-    ApplyDelete(topic, message.key, key_hash);
+  if (first_seq - 1 + reader.count() <= seq) {  // wholly covered by the snapshot
+    stats_.duplicates += reader.count();
+    return;
+  }
+  uint64_t next_seq = first_seq;
+  // Entries are taken in groups whose view lookups are prefetched together, so the cache
+  // misses overlap instead of adding up.
+  std::array<BatchEntry, kPrefetchGroup> group;
+  std::array<uint64_t, kPrefetchGroup> key_hashes{};
+  auto& view = view_[Index(topic)];
+  for (;;) {
+    size_t count = 0;
+    BatchReader::Result result = BatchReader::Result::kEntry;
+    while (count < group.size() &&
+           (result = reader.Next(group[count])) == BatchReader::Result::kEntry) {
+      ++count;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      key_hashes[i] = HashBytes(group[i].key);
+      view.PrefetchSlot(key_hashes[i]);
+    }
+    for (size_t i = 0; i < count; ++i) view.PrefetchEntry(key_hashes[i]);
+    for (size_t i = 0; i < count; ++i) {
+      if (next_seq++ <= seq) {
+        ++stats_.duplicates;
+        continue;
+      }
+      seq = next_seq - 1;
+      ++stats_.deltas_applied;
+      const BatchEntry& entry = group[i];
+      if (entry.type == MessageType::kUpsert) {
+        ApplyUpsert(topic, entry.key, key_hashes[i], entry.schema, entry.body);
+      } else {
+        ApplyDelete(topic, entry.key, key_hashes[i]);
+      }
+    }
+    if (result == BatchReader::Result::kEnd) return;
+    if (result == BatchReader::Result::kMalformed) {
+      // The rest of the batch is lost, and with it an unknown number of sequences: applying
+      // later batches would skip them silently, so recover as from a gap.
+      ++stats_.malformed;
+      RequestSnapshot();
+      return;
+    }
   }
 }
 
@@ -350,7 +385,7 @@ void Subscriber::Install(const Snapshot& snapshot) {
       ++stats_.stale_dropped;  // the previous publisher's, or a newer one's heartbeat will come
       continue;
     }
-    ProcessLive(MessageView::Of(message), message.topic ? HashBytes(message.key) : 0);
+    ProcessLive(MessageView::Of(message));
   }
 }
 

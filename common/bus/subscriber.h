@@ -57,9 +57,9 @@ struct SubscriberStats {
   uint64_t gaps = 0;               // lost deltas, by sequence or by heartbeat
   uint64_t epoch_changes = 0;
   uint64_t publisher_timeouts = 0;
-  uint64_t malformed = 0;        // bad frames, bodies or objects: dropped
+  uint64_t malformed = 0;        // bad frames, batches, bodies or objects: dropped
   uint64_t unknown_version = 0;  // objects of an unknown schema major version: dropped
-  uint64_t duplicates = 0;       // deltas already covered by the snapshot
+  uint64_t duplicates = 0;       // deltas (batch entries) already covered by the snapshot
   uint64_t stale_dropped = 0;    // queued messages of another epoch
   uint64_t ignored = 0;          // topics not subscribed or not known
   uint64_t heartbeats_received = 0;
@@ -129,8 +129,9 @@ class Subscriber {
   bool ReceiveUpdate(Received& received);
   void DrainSnapshot();
   void CheckTimers();
-  void HandleUpdate(const MessageView& message, uint64_t key_hash);
-  void ProcessLive(const MessageView& message, uint64_t key_hash);
+  void HandleUpdate(const MessageView& message);
+  void ProcessLive(const MessageView& message);
+  void ProcessBatch(Topic topic, uint64_t first_seq, std::string_view body);
   void ProcessControl(const MessageView& message);
   void Install(const Snapshot& snapshot);
   void BecomeInSync();
@@ -183,7 +184,7 @@ class Subscriber {
   PerTopic<ViewTable> view_;
   // Reused for every message: no allocation per delivery once warm. The last group's frames
   // stay referenced until the next one is received.
-  std::vector<Received> batch_;
+  std::vector<Received> received_;
   std::string scratch_key_;
   EncodedObject scratch_object_;
   SubscriberStats stats_;

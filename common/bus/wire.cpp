@@ -19,6 +19,18 @@ uint64_t GetU64(std::string_view in, size_t at) {
   return value;
 }
 
+void PutU32(std::string& out, uint32_t value) {
+  const char bytes[4] = {static_cast<char>(value >> 24), static_cast<char>(value >> 16),
+                         static_cast<char>(value >> 8), static_cast<char>(value)};
+  out.append(bytes, sizeof(bytes));
+}
+
+uint32_t GetU32(std::string_view in, size_t at) {
+  uint32_t value = 0;
+  for (size_t i = 0; i < 4; ++i) value = (value << 8) | static_cast<uint8_t>(in[at + i]);
+  return value;
+}
+
 Error Malformed(const std::string& why) {
   return Error{EBADMSG, "malformed bus frame: " + why};
 }
@@ -52,7 +64,7 @@ Expected<Header> DecodeHeader(std::string_view bytes) {
   }
   uint8_t type = static_cast<uint8_t>(bytes[1]);
   if (type < static_cast<uint8_t>(MessageType::kUpsert) ||
-      type > static_cast<uint8_t>(MessageType::kSnapshotEnd)) {
+      type > static_cast<uint8_t>(MessageType::kBatch)) {
     return Malformed("unknown message type " + std::to_string(type));
   }
   header.type = static_cast<MessageType>(type);
@@ -60,6 +72,58 @@ Expected<Header> DecodeHeader(std::string_view bytes) {
   header.epoch = GetU64(bytes, 4);
   header.seq = GetU64(bytes, 12);
   return header;
+}
+
+void BatchBuilder::Add(MessageType type, model::SchemaVersion schema, std::string_view key,
+                       std::string_view body) {
+  bytes_.push_back(static_cast<char>(type));
+  bytes_.push_back(static_cast<char>(schema.major));
+  bytes_.push_back(static_cast<char>(schema.minor));
+  PutU32(bytes_, static_cast<uint32_t>(key.size()));
+  bytes_.append(key);
+  PutU32(bytes_, static_cast<uint32_t>(body.size()));
+  bytes_.append(body);
+  ++count_;
+}
+
+std::string_view BatchBuilder::Finish() {
+  for (int i = 0; i < 4; ++i) bytes_[i] = static_cast<char>(count_ >> (24 - 8 * i));
+  return bytes_;
+}
+
+void BatchBuilder::Clear() {
+  bytes_.assign(4, '\0');
+  count_ = 0;
+}
+
+BatchReader::BatchReader(std::string_view body) : body_(body) {
+  if (body.size() < 4) return;
+  count_ = GetU32(body, 0);
+  valid_ = count_ > 0;
+}
+
+BatchReader::Result BatchReader::Next(BatchEntry& entry) {
+  if (!valid_) return Result::kMalformed;
+  if (read_ == count_) return at_ == body_.size() ? Result::kEnd : Result::kMalformed;
+  const size_t left = body_.size() - at_;
+  if (left < kBatchEntryOverhead) return Result::kMalformed;
+  const uint8_t type = static_cast<uint8_t>(body_[at_]);
+  if (type != static_cast<uint8_t>(MessageType::kUpsert) &&
+      type != static_cast<uint8_t>(MessageType::kDelete)) {
+    return Result::kMalformed;
+  }
+  const size_t key_size = GetU32(body_, at_ + 3);
+  // Compared against what is left, never added to a position: no overflow on garbage.
+  if (key_size > left - kBatchEntryOverhead) return Result::kMalformed;
+  const size_t body_size = GetU32(body_, at_ + 7 + key_size);
+  if (body_size > left - kBatchEntryOverhead - key_size) return Result::kMalformed;
+  entry.type = static_cast<MessageType>(type);
+  entry.schema = {static_cast<uint8_t>(body_[at_ + 1]), static_cast<uint8_t>(body_[at_ + 2])};
+  entry.key = body_.substr(at_ + 7, key_size);
+  entry.body = body_.substr(at_ + 11 + key_size, body_size);
+  at_ += kBatchEntryOverhead + key_size + body_size;
+  ++read_;
+  return Result::kEntry;
 }
 
 std::string EncodeStatus(const BusStatus& status) {

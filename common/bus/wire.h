@@ -1,6 +1,7 @@
 // Framing of bus messages (proto/SPEC.md section 3): 4 frames per message
-// [topic, 20-byte header, key, body], the header's binary layout and the CBOR status map of
-// "$bus" messages. Pure functions plus thin send/receive helpers over cppzmq.
+// [topic, 20-byte header, key, body], the header's binary layout, the packed entries of a
+// BATCH body and the CBOR status map of "$bus" messages. Pure functions plus thin
+// send/receive helpers over cppzmq.
 #pragma once
 
 #include <array>
@@ -20,18 +21,19 @@
 
 namespace kr::bus {
 
-inline constexpr uint8_t kProtocolVersion = 1;
+inline constexpr uint8_t kProtocolVersion = 2;
 inline constexpr size_t kHeaderSize = 20;
 inline constexpr size_t kFramesPerMessage = 4;
 inline constexpr std::string_view kSnapshotCommand = "snapshot";
 
 enum class MessageType : uint8_t {
-  kUpsert = 1,
-  kDelete = 2,
+  kUpsert = 1,  // protocol 2: only as the type of a BATCH entry, never of a message
+  kDelete = 2,  // likewise
   kHeartbeat = 3,
   kInSync = 4,
   kSnapshotItem = 5,
   kSnapshotEnd = 6,
+  kBatch = 7,  // the only delta message: consecutive UPSERT/DELETE entries of one topic
 };
 
 struct Header {
@@ -79,6 +81,56 @@ struct MessageView {
 
   Message ToMessage() const;
   static MessageView Of(const Message& message);
+};
+
+// One delta inside a BATCH body; the strings point into the message.
+struct BatchEntry {
+  MessageType type = MessageType::kUpsert;  // kUpsert or kDelete
+  model::SchemaVersion schema;
+  std::string_view key;
+  std::string_view body;  // empty for a delete
+};
+
+// Bytes an entry takes in a BATCH body besides its key and body.
+inline constexpr size_t kBatchEntryOverhead = 11;
+
+// Builds a BATCH body: [u32 count] then per entry [type][schema major][schema minor]
+// [u32 key size][key][u32 body size][body], all sizes big-endian. Reused across batches:
+// Clear() keeps the buffer.
+class BatchBuilder {
+ public:
+  BatchBuilder() { Clear(); }
+  void Add(MessageType type, model::SchemaVersion schema, std::string_view key,
+           std::string_view body);
+  // The body with the count filled in; valid until the next Add or Clear.
+  std::string_view Finish();
+  void Clear();
+  uint32_t count() const { return count_; }
+  size_t size() const { return bytes_.size(); }
+
+ private:
+  std::string bytes_;
+  uint32_t count_ = 0;
+};
+
+// Walks a BATCH body in place, without copying. Next() yields the entries in order; after
+// kMalformed (a truncated or garbled entry, or bytes beyond the announced count) the rest of
+// the body cannot be trusted.
+class BatchReader {
+ public:
+  enum class Result { kEntry, kEnd, kMalformed };
+  explicit BatchReader(std::string_view body);
+  // False if the body cannot even hold its count, or announces none.
+  bool valid() const { return valid_; }
+  uint32_t count() const { return count_; }
+  Result Next(BatchEntry& entry);
+
+ private:
+  std::string_view body_;
+  size_t at_ = 4;
+  uint32_t count_ = 0;
+  uint32_t read_ = 0;
+  bool valid_ = false;
 };
 
 std::string EncodeHeader(const Header& header);

@@ -21,9 +21,11 @@ import time
 import cbor2
 import zmq
 
-PROTOCOL = 1
+PROTOCOL = 2
 HEADER = struct.Struct(">BBBBQQ")  # protocol, type, schema major, schema minor, epoch, seq
-UPSERT, DELETE, HEARTBEAT, IN_SYNC, SNAPSHOT_ITEM, SNAPSHOT_END = 1, 2, 3, 4, 5, 6
+UPSERT, DELETE, HEARTBEAT, IN_SYNC, SNAPSHOT_ITEM, SNAPSHOT_END, BATCH = 1, 2, 3, 4, 5, 6, 7
+ENTRY = struct.Struct(">BBBI")  # BATCH entry: type, schema major, schema minor, key size
+SIZE = struct.Struct(">I")
 CONTROL = b"$bus"
 TOPICS = ["services", "endpoints", "pods", "nodes", "namespaces", "networkpolicies"]
 KNOWN_MAJOR = {topic: 1 for topic in TOPICS}  # schema major versions this consumer reads
@@ -41,9 +43,54 @@ def parse(frames):
     if len(frames[1]) != HEADER.size:
         raise Malformed("header of %d bytes" % len(frames[1]))
     protocol, mtype, major, minor, epoch, seq = HEADER.unpack(frames[1])
-    if protocol != PROTOCOL or not UPSERT <= mtype <= SNAPSHOT_END:
+    if protocol != PROTOCOL or not UPSERT <= mtype <= BATCH:
         raise Malformed("protocol %d type %d" % (protocol, mtype))
     return frames[0], mtype, major, minor, epoch, seq, frames[2].decode(), frames[3]
+
+
+def parse_batch(body):
+    """A BATCH body -> ([(type, major, minor, key, body), ...], damaged).
+
+    The list holds the entries before any damage; `damaged` says that the body was truncated,
+    garbled or longer than its count announced (SPEC section 3.1), so the rest is lost."""
+    if len(body) < SIZE.size:
+        return [], True
+    (count,), at, entries = SIZE.unpack_from(body, 0), SIZE.size, []
+    if count == 0:
+        return [], True
+    while len(entries) < count:
+        if len(body) - at < ENTRY.size:
+            return entries, True
+        etype, major, minor, key_size = ENTRY.unpack_from(body, at)
+        at += ENTRY.size
+        if etype not in (UPSERT, DELETE) or len(body) - at < key_size + SIZE.size:
+            return entries, True
+        key = body[at:at + key_size]
+        (body_size,) = SIZE.unpack_from(body, at + key_size)
+        at += key_size + SIZE.size
+        if len(body) - at < body_size:
+            return entries, True
+        try:
+            key = key.decode()
+        except UnicodeDecodeError:
+            return entries, True
+        entries.append((etype, major, minor, key, body[at:at + body_size]))
+        at += body_size
+    return entries, at != len(body)
+
+
+def wire_deltas(frames):
+    """The deltas of one raw update-socket message as [(topic, UPSERT|DELETE, key, seq)]:
+    for tools and tests that watch the wire itself, without a view."""
+    try:
+        topic, mtype, _, _, _, seq, _, body = parse(frames)
+    except Malformed:
+        return []
+    if mtype != BATCH:
+        return []
+    entries, _ = parse_batch(body)
+    return [(topic.decode(errors="replace"), etype, key, seq + i)
+            for i, (etype, _, _, key, _) in enumerate(entries)]
 
 
 def decode_map(body):
@@ -196,21 +243,31 @@ class BusConsumer:
         topic = topic.decode(errors="replace")
         if topic not in self.view:
             return  # a topic this consumer does not know or want
-        if mtype not in (UPSERT, DELETE):
+        if mtype != BATCH:
             self.counters["malformed"] += 1
             return
-        if seq <= self.seq[topic]:
-            self.counters["duplicates"] += 1
+        entries, damaged = parse_batch(body)
+        if seq == 0 or not entries:
+            self.counters["malformed"] += 1  # which sequences it held is unknown
+            self.request_snapshot()
             return
         if seq > self.seq[topic] + 1:
             self.counters["gaps"] += 1
             self.request_snapshot()
             return
-        self.seq[topic] = seq
-        if mtype == UPSERT:
-            self.apply_upsert(topic, key, major, body)
-        else:
-            self.apply_delete(topic, key)
+        for entry_seq, (etype, major, minor, key, entry_body) in enumerate(entries, seq):
+            if entry_seq <= self.seq[topic]:
+                self.counters["duplicates"] += 1  # already in the snapshot
+                continue
+            self.seq[topic] = entry_seq
+            if etype == UPSERT:
+                self.apply_upsert(topic, key, major, entry_body)
+            else:
+                self.apply_delete(topic, key)
+        if damaged:
+            # The rest of the batch, and how many sequences it held, is lost: re-snapshot.
+            self.counters["malformed"] += 1
+            self.request_snapshot()
 
     # -- the view -------------------------------------------------------------------------
     def apply_upsert(self, topic, key, major, body):

@@ -58,8 +58,40 @@ def compare(label, expected, actual):
     return False
 
 
+def check_batch_parsing(consumer_py):
+    """The consumer's BATCH parser on the example of proto/SPEC.md section 3.1, and on damage."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(consumer_py)))
+    import bus_consumer
+    example = bytes.fromhex("00000002" "01010000000004" "6e732f61" "00000001" "a0"
+                            "02010000000004" "6e732f62" "00000000")
+    entries, damaged = bus_consumer.parse_batch(example)
+    ok = not damaged and entries == [(bus_consumer.UPSERT, 1, 0, "ns/a", b"\xa0"),
+                                     (bus_consumer.DELETE, 1, 0, "ns/b", b"")]
+    header = bus_consumer.HEADER.pack(bus_consumer.PROTOCOL, bus_consumer.BATCH, 0, 0, 5, 41)
+    ok &= bus_consumer.wire_deltas([b"pods", header, b"", example]) == [
+        ("pods", bus_consumer.UPSERT, "ns/a", 41), ("pods", bus_consumer.DELETE, "ns/b", 42)]
+    # Damage: every truncation, trailing bytes, a bad entry type, no entries.
+    for cut in range(len(example)):
+        entries, damaged = bus_consumer.parse_batch(example[:cut])
+        ok &= damaged and len(entries) <= 1
+    ok &= bus_consumer.parse_batch(example + b"x") == (entries_of(example), True)
+    garbled = bytearray(example)
+    garbled[4 + 11 + 4 + 1] = 9  # the second entry's type
+    ok &= bus_consumer.parse_batch(bytes(garbled)) == (entries_of(example)[:1], True)
+    ok &= bus_consumer.parse_batch(b"\0\0\0\0") == ([], True)
+    print("batch parsing as in SPEC section 3.1: %s" % ok)
+    return ok
+
+
+def entries_of(body):
+    import bus_consumer
+    return bus_consumer.parse_batch(body)[0]
+
+
 def main():
     publisher_bin, subscriber_bin, kr_bus, consumer_py = sys.argv[1:5]
+    if not check_batch_parsing(consumer_py):
+        return 1
     python = "/usr/bin/python3"
     children = []
     ok = True

@@ -1,7 +1,7 @@
 // A stand-in for the informer, driven line by line on stdin, for the cross-language test of
 // the bus (bus_consumer_test.py). Commands, each answered with one line on stdout:
 //   list           publish an initial list of every kind, then mark in-sync   -> ok
-//   churn N SEED   N pseudo-random upserts and deletes                         -> ok
+//   churn N SEED   N pseudo-random upserts and deletes, in batch scopes of 1-64 -> ok
 //   restart SEED   a new process: new epoch, relist the state minus a few objects,
 //                  changing a few; not in-sync yet                              -> ok
 //   insync         mark in-sync                                                 -> ok
@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
   std::string command;
   while (std::cin >> command) {
     if (command == "list") {
+      auto batch = publisher->BeginBatch();  // as the informer lists: one batch per kind
       for (int i = 0; i < 40; ++i) {
         (void)publisher->Upsert(Pod(i, 0));
         (void)publisher->Upsert(Service(i, 0));
@@ -150,13 +151,20 @@ int main(int argc, char** argv) {
       unsigned seed = 0;
       std::cin >> count >> seed;
       std::mt19937 random(seed);
-      for (int n = 0; n < count; ++n) RandomChange(*publisher, random, ++generation);
+      for (int n = 0; n < count;) {
+        const int size = 1 + static_cast<int>(random() % 64);
+        auto batch = publisher->BeginBatch();
+        for (int k = 0; k < size && n < count; ++k, ++n) {
+          RandomChange(*publisher, random, ++generation);
+        }
+      }
     } else if (command == "restart") {
       unsigned seed = 0;
       std::cin >> seed;
       auto state = publisher->CopyState();
       publisher.reset();
       publisher = Start(dir);
+      auto batch = publisher->BeginBatch();
       std::mt19937 random(seed);
       for (const auto& [topic, objects] : state) {
         for (const auto& [key, value] : objects) {

@@ -1,5 +1,6 @@
-// kr-bus tap: every message on the update socket as one JSON line, as it arrives (no
-// snapshot, no reordering: the raw stream, sequence numbers included).
+// kr-bus tap: every delta on the update socket as one JSON line, as it arrives (no snapshot,
+// no reordering: the raw stream, sequence numbers included). A BATCH message prints one line
+// per entry, each with its own sequence.
 #include <cstdio>
 #include <iostream>
 
@@ -22,41 +23,71 @@ const char* TypeName(bus::MessageType type) {
       return "snapshot-item";
     case bus::MessageType::kSnapshotEnd:
       return "snapshot-end";
+    case bus::MessageType::kBatch:
+      return "batch";
   }
   return "unknown";
 }
 
-nlohmann::json Describe(const bus::Message& message) {
+nlohmann::json DescribeEntry(const bus::Message& message, const bus::BatchEntry& entry,
+                             uint64_t seq) {
+  nlohmann::json line{
+      {"topic", message.topic_name},
+      {"type", TypeName(entry.type)},
+      {"epoch", EpochHex(message.header.epoch)},
+      {"seq", seq},
+      {"key", entry.key},
+      {"schema", std::to_string(entry.schema.major) + "." + std::to_string(entry.schema.minor)}};
+  if (entry.type == bus::MessageType::kUpsert) {
+    auto value = nlohmann::json::from_cbor(entry.body, true, false);
+    if (value.is_discarded()) {
+      line["error"] = "body is not valid CBOR";
+    } else {
+      line["value"] = std::move(value);
+    }
+  }
+  return line;
+}
+
+// The lines of one message: one per batch entry, or one for a "$bus" message.
+std::vector<nlohmann::json> Describe(const bus::Message& message) {
   const bus::Header& header = message.header;
+  std::vector<nlohmann::json> lines;
+  if (message.topic && header.type == bus::MessageType::kBatch) {
+    bus::BatchReader reader(message.body);
+    bus::BatchEntry entry;
+    uint64_t seq = header.seq;
+    auto result = bus::BatchReader::Result::kMalformed;
+    while (reader.valid() && (result = reader.Next(entry)) == bus::BatchReader::Result::kEntry) {
+      lines.push_back(DescribeEntry(message, entry, seq++));
+    }
+    if (result == bus::BatchReader::Result::kMalformed) {
+      lines.push_back({{"topic", message.topic_name},
+                       {"type", "batch"},
+                       {"epoch", EpochHex(header.epoch)},
+                       {"seq", seq},
+                       {"error", "malformed batch: the entries from this sequence on are lost"}});
+    }
+    return lines;
+  }
   nlohmann::json line{{"topic", message.topic_name},
                       {"type", TypeName(header.type)},
                       {"epoch", EpochHex(header.epoch)}};
   if (message.topic) {
-    line["seq"] = header.seq;
-    line["key"] = message.key;
-    line["schema"] =
-        std::to_string(header.schema.major) + "." + std::to_string(header.schema.minor);
-    if (header.type == bus::MessageType::kUpsert) {
-      auto value = nlohmann::json::from_cbor(message.body, true, false);
-      if (value.is_discarded()) {
-        line["error"] = "body is not valid CBOR";
-      } else {
-        line["value"] = std::move(value);
-      }
-    }
-    return line;
+    line["error"] = "unexpected message type on the update socket";
+    return {line};
   }
   auto status = bus::DecodeStatus(message.body);
   if (!status) {
     line["error"] = status.error().message;
-    return line;
+    return {line};
   }
   line["inSync"] = status->in_sync;
   line["heartbeatMs"] = status->heartbeat_ms;
   nlohmann::json seqs = nlohmann::json::object();
   for (const auto& [topic, seq] : status->seqs) seqs[std::string(bus::TopicName(topic))] = seq;
   line["seqs"] = seqs;
-  return line;
+  return {line};
 }
 
 }  // namespace
@@ -98,8 +129,12 @@ int Tap(const CommonOptions& common, const TapOptions& options) {
       continue;
     }
     if (!message->topic && !options.heartbeats) continue;
-    std::cout << Describe(*message).dump() << "\n" << std::flush;
-    ++printed;
+    for (const nlohmann::json& line : Describe(*message)) {
+      if (options.count && printed >= *options.count) break;
+      std::cout << line.dump() << "\n";
+      ++printed;
+    }
+    std::cout << std::flush;
   }
   return 0;
 }

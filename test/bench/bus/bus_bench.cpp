@@ -3,8 +3,11 @@
 //   1. snapshot of 150,000 pods + 10,000 services + 5,000 nodes to a late joiner
 //   2. throughput of a burst of deltas to 16 subscribers
 //   3. publish-to-apply latency at 50,000 deltas/s with 16 subscribers (p50, p99), with the
-//      handlers taking the objects encoded (OnEncoded) and decoded into model::Pod (On<Pod>)
-// usage: bus_bench [snapshot|throughput|latency [SUBSCRIBERS]]
+//      handlers taking the objects encoded (OnEncoded) and decoded into model::Pod (On<Pod>);
+//      each 1 ms tick's deltas in one batch, and (3a only) unbatched as an extra row
+//   4. (only when asked for) raw ZeroMQ alone at 50,000 deltas/s, three framings: 4 frames
+//      per delta, 1 frame per delta, 1 message per 1 ms tick
+// usage: bus_bench [snapshot|throughput|latency|raw [SUBSCRIBERS]]
 #include <stdlib.h>
 #include <time.h>
 
@@ -14,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/bus/bus.h"
@@ -346,15 +350,26 @@ struct RawFleet {
               if (!counted_ready) ++ready, counted_ready = true;
               continue;
             }
-            if (sent_at != nullptr && apply == Apply::kTyped) {
-              auto pod = model::DecodeCbor<model::Pod>(frames[3].to_string_view());
-              auto now = Clock::now().time_since_epoch().count();
-              latencies[s].push_back((now - (*sent_at)[pod ? IndexOf(*pod) : 0]) / 1e3);
-            } else if (sent_at != nullptr) {
-              auto now = Clock::now().time_since_epoch().count();
-              latencies[s].push_back((now - (*sent_at)[IndexOf(frames[3].to_string_view())]) / 1e3);
+            // Each delta gets what a subscriber's handler gets: its body, decoded or not.
+            auto apply_one = [&](std::string_view body) {
+              if (sent_at != nullptr && apply == Apply::kTyped) {
+                auto pod = model::DecodeCbor<model::Pod>(body);
+                auto now = Clock::now().time_since_epoch().count();
+                latencies[s].push_back((now - (*sent_at)[pod ? IndexOf(*pod) : 0]) / 1e3);
+              } else if (sent_at != nullptr) {
+                auto now = Clock::now().time_since_epoch().count();
+                latencies[s].push_back((now - (*sent_at)[IndexOf(body)]) / 1e3);
+              }
+              ++received[s];
+            };
+            if (static_cast<bus::MessageType>(frames[1].data<char>()[1]) ==
+                bus::MessageType::kBatch) {
+              bus::BatchReader reader(frames[3].to_string_view());
+              bus::BatchEntry entry;
+              while (reader.Next(entry) == bus::BatchReader::Result::kEntry) apply_one(entry.body);
+            } else {
+              apply_one(frames[3].to_string_view());
             }
-            ++received[s];
           }
         }
       });
@@ -444,22 +459,26 @@ std::pair<double, double> Percentiles(const std::vector<std::vector<double>>& pe
   return {all[all.size() / 2], all[std::min(all.size() - 1, all.size() * 99 / 100)]};
 }
 
-// Publishes `total` deltas at kRate, in 1 ms batches.
-template <typename Send>
-void Paced(int total, std::vector<std::atomic<int64_t>>& sent_at, Send send) {
+// Publishes `total` deltas at kRate: every 1 ms, `tick(begin, end)` publishes deltas
+// [begin, end) and stamps each just before it is handed over (StampNow).
+template <typename Tick>
+void Paced(int total, Tick tick) {
   const int per_ms = kRate / 1000;
   auto next = Clock::now();
-  for (int i = 0; i < total;) {
-    for (int b = 0; b < per_ms && i < total; ++b, ++i) {
-      sent_at[i] = Clock::now().time_since_epoch().count();
-      send(i);
-    }
+  for (int i = 0; i < total; i += per_ms) {
+    tick(i, std::min(total, i + per_ms));
     next += std::chrono::milliseconds(1);
     std::this_thread::sleep_until(next);
   }
 }
 
-void BenchLatency(Apply apply) {
+int64_t StampNow() {
+  return Clock::now().time_since_epoch().count();
+}
+
+// batched: each 1 ms tick's deltas in one batch scope (ours) or one BATCH message (the
+// reference); otherwise each delta is a message of its own (on ours: a batch of one).
+void BenchLatency(Apply apply, bool batched) {
   const int total = static_cast<int>(kRate * kLatencySeconds);
   std::vector<std::string> keys, bodies;
   for (int i = 0; i < 10000; ++i) keys.push_back("ns-1/pod-" + std::to_string(i));
@@ -474,12 +493,18 @@ void BenchLatency(Apply apply) {
   options.address = bus::BusAddress::InDirectory(dir.path);
   options.bus_directory = dir.path;
   options.send_high_water_mark = 1000000;
+  if (const char* io = std::getenv("BUS_BENCH_IO_THREADS")) options.io_threads = std::atoi(io);
   auto publisher = bus::Publisher::Create(options);
   (*publisher)->MarkInSync();
   auto fleet = StartFleet(options.address, &sent_at, apply);
   double cpu_start = CpuSeconds();
-  Paced(total, sent_at, [&](int i) {
-    (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i % 10000], bodies[i], {1, 0});
+  Paced(total, [&](int begin, int end) {
+    std::optional<bus::Publisher::BatchScope> batch;
+    if (batched) batch.emplace((*publisher)->BeginBatch());
+    for (int i = begin; i < end; ++i) {
+      sent_at[i] = StampNow();
+      (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i % 10000], bodies[i], {1, 0});
+    }
   });
   for (auto& subscriber : fleet->subscribers) {
     WaitUntil(
@@ -492,14 +517,31 @@ void BenchLatency(Apply apply) {
   auto [ours_p50, ours_p99] = Percentiles(fleet->latencies);
 
   Dir raw_dir;
-  std::string header = bus::EncodeHeader({});
   std::pair<double, double> reference;
   double reference_cpu = 0;
   {
     RawFleet raw("ipc://" + raw_dir.path + "/raw.sock", &sent_at, apply);
     cpu_start = CpuSeconds();
-    Paced(total, sent_at, [&](int i) {
-      bus::SendMessage(raw.pub, nullptr, "pods", header, keys[i % 10000], bodies[i], false);
+    const std::string single_header = bus::EncodeHeader({});
+    bus::BatchBuilder builder;
+    Paced(total, [&](int begin, int end) {
+      if (!batched) {
+        for (int i = begin; i < end; ++i) {
+          sent_at[i] = StampNow();
+          bus::SendMessage(raw.pub, nullptr, "pods", single_header, keys[i % 10000], bodies[i],
+                           false);
+        }
+        return;
+      }
+      builder.Clear();
+      for (int i = begin; i < end; ++i) {
+        sent_at[i] = StampNow();
+        builder.Add(bus::MessageType::kUpsert, {1, 0}, keys[i % 10000], bodies[i]);
+      }
+      const auto header = bus::HeaderBytes(bus::Header{
+          bus::kProtocolVersion, bus::MessageType::kBatch, {}, 1, static_cast<uint64_t>(begin)});
+      bus::SendMessage(raw.pub, nullptr, "pods", std::string_view(header.data(), header.size()), "",
+                       builder.Finish(), false);
     });
     WaitUntil([&] { return raw.AllReceived(total); });
     reference_cpu = CpuSeconds() - cpu_start;
@@ -509,16 +551,138 @@ void BenchLatency(Apply apply) {
     reference = Percentiles(raw.latencies);
   }
 
-  std::printf("\n3%s. %d deltas/s for %.0f s to %d subscribers, %s (target: p99 < 2000 us)\n",
-              apply == Apply::kTyped ? "b" : "a", kRate, kLatencySeconds, kSubscribers,
-              apply == Apply::kTyped
-                  ? "decoded into model::Pod (On<Pod>; the reference decodes too)"
-                  : "handlers take the encoded object (OnEncoded)");
+  std::printf(
+      "\n3%s. %d deltas/s for %.0f s to %d subscribers, %s, %s (target: p99 < 2000 us)\n",
+      apply == Apply::kTyped ? "b" : "a", kRate, kLatencySeconds, kSubscribers,
+      apply == Apply::kTyped ? "decoded into model::Pod (On<Pod>; the reference decodes too)"
+                             : "handlers take the encoded object (OnEncoded)",
+      batched ? "one batch per 1 ms tick" : "UNBATCHED: each delta its own message (extra row)");
   std::printf("%-44s %12s %12s %8s\n", "", "kr bus", "raw zmq", "ratio");
   Row("publish-to-apply latency p50", ours_p50, reference.first, "us");
   Row("publish-to-apply latency p99", ours_p99, reference.second, "us");
   Row("process CPU time during the run", ours_cpu, reference_cpu, "cpu s");
   std::printf("  (re-snapshots by the subscribers: %llu)\n", (unsigned long long)resnapshots);
+}
+
+// ---- 4. raw ZeroMQ framings at 50,000 deltas/s (what batching could buy) ------------------
+
+// How the reference frames the deltas: (a) 4 frames per delta as the bus, (b) one frame per
+// delta (topic, header, key and body concatenated), (c) one 4-frame message per 1 ms tick
+// whose body packs that tick's deltas as [u32 key size][key][u32 body size][body]...
+enum class Framing { kFourFrames, kOneFrame, kBatched };
+
+void PutU32(std::string& out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+uint32_t GetU32(const char* in) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) value = (value << 8) | static_cast<uint8_t>(in[i]);
+  return value;
+}
+
+void BenchRawFraming(Framing framing) {
+  const int total = static_cast<int>(kRate * kLatencySeconds);
+  std::vector<std::string> keys, bodies;
+  for (int i = 0; i < 10000; ++i) keys.push_back("ns-1/pod-" + std::to_string(i));
+  for (int i = 0; i < total; ++i) bodies.push_back(WithIndex(PodBody(i % 10000), i));
+  std::vector<std::atomic<int64_t>> sent_at(total);
+  Dir dir;
+  const std::string endpoint = "ipc://" + dir.path + "/raw.sock";
+  zmq::context_t context{1};
+  zmq::socket_t pub{context, zmq::socket_type::pub};
+  pub.set(zmq::sockopt::sndhwm, 1000000);
+  pub.bind(endpoint);
+  std::atomic<int> ready{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::atomic<uint64_t>> received(kSubscribers);
+  std::vector<std::vector<double>> latencies(kSubscribers);
+  std::vector<std::thread> threads;
+  for (int s = 0; s < kSubscribers; ++s) {
+    threads.emplace_back([&, s] {
+      zmq::context_t own(1);
+      zmq::socket_t sub(own, zmq::socket_type::sub);
+      sub.set(zmq::sockopt::rcvhwm, 1000000);
+      sub.set(zmq::sockopt::subscribe, "");
+      sub.connect(endpoint);
+      bool counted_ready = false;
+      std::vector<zmq::message_t> frames;
+      auto record = [&](std::string_view body) {
+        auto now = Clock::now().time_since_epoch().count();
+        latencies[s].push_back((now - sent_at[IndexOf(body)]) / 1e3);
+        ++received[s];
+      };
+      while (!stop) {
+        std::vector<zmq::pollitem_t> items{{sub.handle(), 0, ZMQ_POLLIN, 0}};
+        zmq::poll(items, std::chrono::milliseconds(20));
+        while (bus::ReceiveMessage(sub, frames, true)) {
+          if (frames[0].to_string_view() == "hello") {
+            if (!counted_ready) ++ready, counted_ready = true;
+            continue;
+          }
+          if (framing == Framing::kOneFrame) {
+            record(frames[0].to_string_view());
+          } else if (framing == Framing::kFourFrames) {
+            record(frames[3].to_string_view());
+          } else {
+            std::string_view packed = frames[3].to_string_view();
+            for (size_t at = 0; at + 8 <= packed.size();) {
+              at += 4 + GetU32(packed.data() + at);
+              uint32_t size = GetU32(packed.data() + at);
+              record(packed.substr(at + 4, size));
+              at += 4 + size;
+            }
+          }
+        }
+      }
+    });
+  }
+  while (ready < kSubscribers) {
+    pub.send(zmq::buffer(std::string("hello")), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer(""), zmq::send_flags::none);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::string header = bus::EncodeHeader({});
+  const double cpu_start = CpuSeconds();
+  const int per_ms = kRate / 1000;
+  auto next = Clock::now();
+  std::string frame;
+  for (int i = 0; i < total;) {
+    frame.clear();
+    for (int b = 0; b < per_ms && i < total; ++b, ++i) {
+      sent_at[i] = Clock::now().time_since_epoch().count();
+      const std::string& key = keys[i % 10000];
+      if (framing == Framing::kFourFrames) {
+        bus::SendMessage(pub, nullptr, "pods", header, key, bodies[i], false);
+      } else if (framing == Framing::kOneFrame) {
+        frame.assign("pods").append(header).append(key).append(bodies[i]);
+        pub.send(zmq::buffer(frame), zmq::send_flags::none);
+      } else {
+        PutU32(frame, static_cast<uint32_t>(key.size()));
+        frame.append(key);
+        PutU32(frame, static_cast<uint32_t>(bodies[i].size()));
+        frame.append(bodies[i]);
+      }
+    }
+    if (framing == Framing::kBatched)
+      bus::SendMessage(pub, nullptr, "pods", header, "", frame, false);
+    next += std::chrono::milliseconds(1);
+    std::this_thread::sleep_until(next);
+  }
+  WaitUntil([&] {
+    return std::all_of(received.begin(), received.end(),
+                       [&](auto& r) { return r >= static_cast<uint64_t>(total); });
+  });
+  const double cpu = CpuSeconds() - cpu_start;
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  auto [p50, p99] = Percentiles(latencies);
+  const char* names[] = {"(a) 4 frames per delta", "(b) 1 frame per delta",
+                         "(c) 1 message per 1 ms batch"};
+  std::printf("%-32s p50 %9.0f us  p99 %9.0f us  CPU %6.2f s\n", names[static_cast<int>(framing)],
+              p50, p99, cpu);
 }
 
 }  // namespace
@@ -531,8 +695,16 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "snapshot") BenchSnapshot();
   if (only.empty() || only == "throughput") BenchThroughput();
   if (only.empty() || only == "latency") {
-    BenchLatency(Apply::kEncoded);
-    BenchLatency(Apply::kTyped);
+    BenchLatency(Apply::kEncoded, /*batched=*/true);
+    BenchLatency(Apply::kEncoded, /*batched=*/false);
+    BenchLatency(Apply::kTyped, /*batched=*/true);
+  }
+  if (only == "raw") {
+    std::printf("\n4. raw ZeroMQ, %d deltas/s for %.0f s to %d subscribers, by framing\n", kRate,
+                kLatencySeconds, kSubscribers);
+    for (Framing framing : {Framing::kFourFrames, Framing::kOneFrame, Framing::kBatched}) {
+      BenchRawFraming(framing);
+    }
   }
   return 0;
 }

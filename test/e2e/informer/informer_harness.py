@@ -269,11 +269,10 @@ class BusWatcher:
                 frames = self.raw.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 break
-            if len(frames) == 4 and len(frames[1]) == bus_consumer.HEADER.size:
-                mtype = frames[1][1]
+            for topic, mtype, key, _ in bus_consumer.wire_deltas(frames):
                 if mtype == bus_consumer.DELETE:
-                    self.wire_deletes.append((frames[0].decode(), frames[2].decode()))
-                elif mtype == bus_consumer.UPSERT:
+                    self.wire_deletes.append((topic, key))
+                else:
                     self.wire_upserts += 1
 
     def wait(self, predicate, timeout, what):
