@@ -75,6 +75,30 @@ std::string ObjectResourceVersion(const json& object) {
   return StringAt(object, "metadata", "resourceVersion");
 }
 
+namespace {
+
+std::string_view StringAt(JsonView object, std::string_view outer, std::string_view inner) {
+  const JsonView value = object.find(outer).find(inner);
+  return value.is_string() ? value.string() : std::string_view();
+}
+
+}  // namespace
+
+std::string ObjectKey(JsonView object) {
+  const std::string_view name = StringAt(object, "metadata", "name");
+  if (name.empty()) return {};
+  const std::string_view ns = StringAt(object, "metadata", "namespace");
+  std::string key;
+  key.reserve(ns.size() + 1 + name.size());
+  if (!ns.empty()) key.append(ns).push_back('/');
+  key.append(name);
+  return key;
+}
+
+std::string_view ObjectResourceVersion(JsonView object) {
+  return StringAt(object, "metadata", "resourceVersion");
+}
+
 int StatusCode(const json& status) {
   auto kind = status.find("kind");
   if (kind == status.end() || *kind != "Status") return 0;

@@ -1,5 +1,5 @@
 // Reading the generic parts of apiserver responses: list pages, watch events, Status errors
-// and object keys. Pure functions over nlohmann::json.
+// and object keys. Pure functions over nlohmann::json (and flat views, json_view.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/base/expected.h"
+#include "common/kube/json_view.h"
 
 namespace kr::kube {
 
@@ -34,6 +35,9 @@ Expected<WatchEvent> ParseWatchEvent(std::string_view line);
 // has no metadata.name.
 std::string ObjectKey(const nlohmann::json& object);
 std::string ObjectResourceVersion(const nlohmann::json& object);
+// The same for a flat view; the version is a view into the object.
+std::string ObjectKey(JsonView object);
+std::string_view ObjectResourceVersion(JsonView object);
 
 // The HTTP-like code of a Status object (e.g. 410 for Expired), or 0 if it is not one.
 int StatusCode(const nlohmann::json& status);

@@ -36,6 +36,12 @@ class ApiTransport {
                                         const std::function<bool(std::string_view)>& on_data,
                                         std::chrono::seconds timeout) = 0;
 
+  // Hands back the body of a response the caller is done with, so that the next Get can fill
+  // it again instead of growing a fresh buffer (a list page is ~350 KB; fresh memory means a
+  // page fault and a zeroed page per 4 KiB). May be called from any thread. Spares are
+  // dropped when a Stream starts (a list is over).
+  virtual void Recycle(std::string&& body) { (void)body; }
+
   // Aborts a request in progress on another thread (used on shutdown). Thread-safe.
   virtual void Cancel() = 0;
 };

@@ -11,7 +11,7 @@ namespace {
 using nlohmann::json;
 using Node = FieldFilter::Node;
 
-// A scalar as the scanner reports it; turned into a JSON value only when it is kept.
+// A scalar as the scanner reports it.
 struct Token {
   enum class Type { kNull, kBool, kInt, kUint, kDouble, kString } type;
   bool b = false;
@@ -39,19 +39,23 @@ struct Token {
   }
 };
 
-// Builds one JSON value from SAX events, dropping the members the filter does not keep.
+// Builds one JSON value from SAX events into a (reused) flat document, dropping the members
+// the filter does not keep. Strings stay views into the input unless the scanner had to decode
+// them (escapes), in which case the document keeps a copy.
 // Each event method returns true when the value begun by Begin() is complete.
 class FilteredBuilder {
  public:
+  explicit FilteredBuilder(std::string_view input) : input_(input) {}
+
   void Begin(const Node* filter) {
-    value_ = json();
-    stack_.clear();
+    doc_.Clear();
+    frames_.clear();
     skip_depth_ = 0;
     skip_next_ = false;
-    slot_ = &value_;
+    key_ = {};
     slot_filter_ = filter;
   }
-  json Take() { return std::move(value_); }
+  JsonView root() const { return doc_.root(); }
 
   bool Scalar(const Token& v) {
     if (skip_depth_ > 0) return false;
@@ -59,8 +63,27 @@ class FilteredBuilder {
       skip_next_ = false;
       return false;
     }
-    Place(v.ToJson());
-    return stack_.empty();
+    switch (v.type) {
+      case Token::Type::kNull:
+        doc_.AddNull(key_);
+        break;
+      case Token::Type::kBool:
+        doc_.AddBool(key_, v.b);
+        break;
+      case Token::Type::kInt:
+        doc_.AddInt(key_, v.i);
+        break;
+      case Token::Type::kUint:
+        doc_.AddUint(key_, v.u);
+        break;
+      case Token::Type::kDouble:
+        doc_.AddDouble(key_, v.d);
+        break;
+      case Token::Type::kString:
+        doc_.AddString(key_, Stable(v.s));
+        break;
+    }
+    return frames_.empty();
   }
   bool StartContainer(bool object) {
     if (skip_depth_ > 0 || skip_next_) {
@@ -68,15 +91,19 @@ class FilteredBuilder {
       ++skip_depth_;
       return false;
     }
-    const Node* filter = slot_filter_;
-    stack_.push_back({Place(object ? json::object() : json::array()), filter});
+    if (object) {
+      doc_.OpenObject(key_);
+    } else {
+      doc_.OpenArray(key_);
+    }
+    frames_.push_back({slot_filter_, object});
     return false;
   }
   bool Key(std::string_view name) {
     if (skip_depth_ > 0) return false;
-    const Frame& top = stack_.back();
+    const Frame& top = frames_.back();
     if (top.filter == nullptr) {
-      slot_ = &(*top.container)[std::string(name)];
+      key_ = Stable(name);
       slot_filter_ = nullptr;
       return false;
     }
@@ -86,7 +113,7 @@ class FilteredBuilder {
       skip_next_ = true;
       return false;
     }
-    slot_ = &(*top.container)[std::string(name)];
+    key_ = Stable(name);
     slot_filter_ = whole ? nullptr : member;
     return false;
   }
@@ -95,41 +122,33 @@ class FilteredBuilder {
       --skip_depth_;
       return false;
     }
-    stack_.pop_back();
-    if (!stack_.empty() && stack_.back().container->is_array()) {
-      slot_filter_ = stack_.back().filter;  // the next entry of the list
+    doc_.Close();
+    frames_.pop_back();
+    if (!frames_.empty() && !frames_.back().object) {
+      slot_filter_ = frames_.back().filter;  // the next entry of the list
     }
-    return stack_.empty();
+    return frames_.empty();
   }
 
  private:
   struct Frame {
-    json* container;
     const Node* filter;  // for the container's members (or a list's entries); null: all
+    bool object;
   };
 
-  // Puts a value where the parse is (the root, after a key, or the end of a list). Pointers to
-  // open containers stay valid: a list only grows once its last entry is closed.
-  json* Place(json&& v) {
-    if (stack_.empty()) {
-      value_ = std::move(v);
-      return &value_;
-    }
-    json& top = *stack_.back().container;
-    if (top.is_array()) {
-      top.push_back(std::move(v));
-      slot_filter_ = stack_.back().filter;
-      return &top.back();
-    }
-    *slot_ = std::move(v);
-    return slot_;
+  // The scanner's views point into the input, or into its scratch buffer for decoded strings,
+  // which the next string overwrites.
+  std::string_view Stable(std::string_view s) {
+    const bool in_input = s.data() >= input_.data() && s.data() <= input_.data() + input_.size();
+    return in_input || s.empty() ? s : doc_.Keep(s);
   }
 
-  json value_;
-  std::vector<Frame> stack_;
+  const std::string_view input_;
+  JsonDoc doc_;
+  std::vector<Frame> frames_;
   int skip_depth_ = 0;      // inside a dropped container
   bool skip_next_ = false;  // the value after a dropped member's key
-  json* slot_ = nullptr;    // where the value after a key goes
+  std::string_view key_;    // of the value that comes next (in an object)
   const Node* slot_filter_ = nullptr;
 };
 
@@ -157,8 +176,9 @@ class SaxBase {
 // by one; the metadata is kept; everything else at the top level is skipped.
 class ListPageSax : public SaxBase<ListPageSax> {
  public:
-  ListPageSax(const FieldFilter& filter, const std::function<void(json&&)>* on_item)
-      : item_filter_(filter.root()), on_item_(on_item) {}
+  ListPageSax(std::string_view body, const FieldFilter& filter,
+              const std::function<void(JsonView)>* on_item)
+      : item_filter_(filter.root()), on_item_(on_item), builder_(body) {}
 
   // Set to stop at the "items" key (PeekListPageInfo).
   bool stop_at_items = false;
@@ -268,11 +288,11 @@ class ListPageSax : public SaxBase<ListPageSax> {
   }
   void Finish() {
     in_item_ = false;
-    if (on_item_) (*on_item_)(builder_.Take());
+    if (on_item_) (*on_item_)(builder_.root());
   }
 
   const Node* item_filter_;
-  const std::function<void(json&&)>* on_item_;
+  const std::function<void(JsonView)>* on_item_;
   FilteredBuilder builder_;
   int depth_ = 0;
   Member member_ = Member::kOther;
@@ -284,7 +304,8 @@ class ListPageSax : public SaxBase<ListPageSax> {
 // A watch event: {"type": "...", "object": {...}}; other members are skipped.
 class WatchEventSax : public SaxBase<WatchEventSax> {
  public:
-  explicit WatchEventSax(const FieldFilter& filter) : filter_(filter.root()) {}
+  WatchEventSax(std::string_view line, const FieldFilter& filter)
+      : filter_(filter.root()), builder_(line) {}
 
   std::string type;
   bool has_object = false;
@@ -340,7 +361,7 @@ class WatchEventSax : public SaxBase<WatchEventSax> {
   void Finish() {
     in_value_ = false;
     if (target_ == Member::kObject) {
-      object = builder_.Take();
+      object = builder_.root().ToJson();
       has_object = true;
     }
   }
@@ -356,9 +377,9 @@ class WatchEventSax : public SaxBase<WatchEventSax> {
 
 }  // namespace
 
-Expected<ListPageInfo> ParseListPageItems(std::string_view body, const FieldFilter& filter,
-                                          const std::function<void(json&&)>& on_item) {
-  ListPageSax sax(filter, &on_item);
+Expected<ListPageInfo> ScanListPage(std::string_view body, const FieldFilter& filter,
+                                    const std::function<void(JsonView)>& on_item) {
+  ListPageSax sax(body, filter, &on_item);
   const ScanResult scanned = ScanJson(body, sax);
   if (!sax.bad_items.empty()) return Error{EBADMSG, sax.bad_items};
   if (!scanned.complete || !sax.top_is_object) {
@@ -371,8 +392,13 @@ Expected<ListPageInfo> ParseListPageItems(std::string_view body, const FieldFilt
   return std::move(sax.info);
 }
 
+Expected<ListPageInfo> ParseListPageItems(std::string_view body, const FieldFilter& filter,
+                                          const std::function<void(json&&)>& on_item) {
+  return ScanListPage(body, filter, [&](JsonView item) { on_item(item.ToJson()); });
+}
+
 std::optional<ListPageInfo> PeekListPageInfo(std::string_view body) {
-  ListPageSax sax(FieldFilter::Everything(), nullptr);
+  ListPageSax sax(body, FieldFilter::Everything(), nullptr);
   sax.stop_at_items = true;
   ScanJson(body, sax);
   if (!sax.stopped || !sax.top_is_object || !sax.saw_metadata) return std::nullopt;
@@ -381,7 +407,7 @@ std::optional<ListPageInfo> PeekListPageInfo(std::string_view body) {
 }
 
 Expected<WatchEvent> ParseWatchEvent(std::string_view line, const FieldFilter& filter) {
-  WatchEventSax sax(filter);
+  WatchEventSax sax(line, filter);
   if (!ScanJson(line, sax).complete || !sax.top_is_object) {
     return Error{EBADMSG, "watch event is not a JSON object"};
   }

@@ -19,6 +19,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,23 @@ inline size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* en
   }
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return length;
+}
+
+// Skips the bytes of a string that need no attention (printable ASCII other than '"' and '\\'),
+// eight at a time; stops at the first word holding any other byte, or near the end.
+inline const unsigned char* SkipPlainAscii(const unsigned char* p, const unsigned char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  while (end - p >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    const uint64_t special = has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\')) |
+                             ((word - kOnes * 0x20) & ~word & kHigh) | (word & kHigh);
+    if (special != 0) break;
+    p += 8;
+  }
+  return p;
 }
 
 template <typename Handler>
@@ -269,6 +287,7 @@ class Scanner {
     ++p_;
     const unsigned char* start = p_;
     for (;;) {
+      p_ = SkipPlainAscii(p_, end_);
       if (p_ == end_) {
         error_ = "unterminated string";
         return false;

@@ -141,3 +141,29 @@ TEST_CASE("a handler that returns false stops the scan", "[json_scanner]") {
   CHECK(result.error.empty());
   CHECK(handler.seen == std::vector<std::string>{"a", "stop"});
 }
+
+TEST_CASE("strings are read alike whatever their length and where a special byte sits",
+          "[json_scanner]") {
+  // The scanner skips plain ASCII eight bytes at a time: put an escape, a multi-byte character,
+  // a control character or an invalid byte at every offset of strings around that width.
+  const std::vector<std::string> specials = {"\\\"", "\\\\", "\\u00e9", "é", "😀", "\x7f"};
+  for (size_t length = 0; length < 20; ++length) {
+    for (size_t at = 0; at <= length; ++at) {
+      for (const std::string& special : specials) {
+        const std::string text = "[\"" + std::string(at, 'a') + special +
+                                 std::string(length - at, 'b') + "\", \"" +
+                                 std::string(length, 'c') + "\"]";
+        INFO(text);
+        TreeBuilder builder;
+        REQUIRE(ScanJson(text, builder).complete);
+        CHECK(builder.root == json::parse(text));
+      }
+      for (const std::string bad : {"\x01", "\x1f", "\xff", "\xc3"}) {
+        const std::string text =
+            "[\"" + std::string(at, 'a') + bad + std::string(length - at, 'b') + "\"]";
+        TreeBuilder builder;
+        CHECK_FALSE(ScanJson(text, builder).complete);
+      }
+    }
+  }
+}

@@ -74,7 +74,7 @@ void Reflector::Run(std::stop_token stop) {
   }
 }
 
-std::uint64_t Reflector::VersionTag(const std::string& version) {
+std::uint64_t Reflector::VersionTag(std::string_view version) {
   constexpr std::uint64_t kHashed = std::uint64_t{1} << 63;
   std::uint64_t number = 0;
   const char* end = version.data() + version.size();
@@ -83,7 +83,7 @@ std::uint64_t Reflector::VersionTag(const std::string& version) {
     auto [at, ec] = std::from_chars(version.data(), end, number);
     if (ec == std::errc() && at == end && number < kHashed) return number;
   }
-  return kHashed | std::hash<std::string>{}(version);
+  return kHashed | std::hash<std::string_view>{}(version);
 }
 
 std::string Reflector::PagePath(const std::string& continue_token) const {
@@ -129,21 +129,22 @@ Status Reflector::List(std::stop_token stop) {
         return transport_.Get(path, options_.request_timeout);
       });
     }
-    auto page = ParseListPageItems(response->body, list_filter_, [&](nlohmann::json&& item) {
+    auto page = ScanListPage(response->body, list_filter_, [&](JsonView item) {
       std::string key = ObjectKey(item);
       if (key.empty()) {
         ++stats_.decode_errors;
         sink_.OnDecodeError("list item without metadata.name in " + path_);
         return;
       }
-      std::string version = ObjectResourceVersion(item);
+      const std::string_view version = ObjectResourceVersion(item);
       auto [it, inserted] = versions_.try_emplace(std::move(key));
       it->second.pass = list_pass_;
       const std::uint64_t tag = VersionTag(version);
       if (!inserted && it->second.version == tag) return;  // unchanged since we last saw it
       it->second.version = tag;
-      sink_.OnUpsert(it->first, std::move(item));
+      sink_.OnUpsertView(it->first, item);
     });
+    transport_.Recycle(std::move(response->body));
     if (!page.ok()) return Error{EBADMSG, "list " + path_ + ": " + page.error().message};
     continue_token = std::move(page->continue_token);
     if (next_page.valid() && continue_token != prefetched_token) {

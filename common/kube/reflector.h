@@ -42,6 +42,11 @@ class ReflectorSink {
   virtual ~ReflectorSink() = default;
   // An object is new, or its resourceVersion changed.
   virtual void OnUpsert(const std::string& key, nlohmann::json&& object) = 0;
+  // The same from a list page, as a view valid during the call only (filtered_parse.h). Sinks
+  // that read objects in place override it to save building a tree per object.
+  virtual void OnUpsertView(const std::string& key, JsonView object) {
+    OnUpsert(key, object.ToJson());
+  }
   virtual void OnDelete(const std::string& key) = 0;
   // A list (the first, or a relist) finished: the sink has seen the whole collection.
   virtual void OnListed() = 0;
@@ -112,7 +117,7 @@ class Reflector {
   // The resourceVersion as a number: itself when it is a canonical decimal below 2^63 (etcd's
   // revisions, so exact), else a hash with the top bit set (an apiserver with opaque versions;
   // a collision would only hide an update that a relist would otherwise have re-sent).
-  static std::uint64_t VersionTag(const std::string& version);
+  static std::uint64_t VersionTag(std::string_view version);
   std::uint64_t list_pass_ = 0;
   std::string resource_version_;  // where the next watch starts
   std::string last_failure_;      // empty after a success

@@ -21,6 +21,8 @@ bool IsLoopbackHost(const std::string& host) {
 
 // Bodies of failed watch requests are Status objects; anything longer is cut.
 constexpr size_t kMaxErrorBody = 64 * 1024;
+// A Content-Length beyond this is not trusted as a size to reserve up front.
+constexpr uint64_t kMaxReserve = 256 * 1024 * 1024;
 
 }  // namespace
 
@@ -72,12 +74,45 @@ Expected<HttpResponse> RestClient::Get(const std::string& path_and_query,
   if (!headers) return headers.error();
   http_->set_read_timeout(timeout);
   httplib::Headers request_headers(headers->begin(), headers->end());
-  auto result = http_->Get((base_path_ + path_and_query).c_str(), request_headers);
+  HttpResponse response;
+  {
+    std::lock_guard lock(spare_mutex_);
+    if (!spare_bodies_.empty()) {
+      response.body = std::move(spare_bodies_.back());
+      spare_bodies_.pop_back();
+    }
+  }
+  response.body.clear();
+  // Received through a content receiver, sized once from Content-Length (a hint: it is the
+  // compressed size with gzip), rather than into httplib's body, which grows by doubling.
+  auto result = http_->Get((base_path_ + path_and_query).c_str(), request_headers,
+                           [&response](const httplib::Response& head) {
+                             response.status = head.status;
+                             const uint64_t length =
+                                 head.get_header_value<uint64_t>("Content-Length");
+                             if (length > 0 && length < kMaxReserve) response.body.reserve(length);
+                             return true;
+                           },
+                           [&response](const char* data, size_t length) {
+                             response.body.append(data, length);
+                             return true;
+                           });
   if (!result) {
+    Recycle(std::move(response.body));
     return Error{ECONNREFUSED,
                  "GET " + server_ + path_and_query + ": " + DescribeError(result.error())};
   }
-  return HttpResponse{result->status, std::move(result->body)};
+  response.status = result->status;
+  return response;
+}
+
+void RestClient::Recycle(std::string&& body) {
+  // Two cover a page being parsed and the next one being fetched.
+  constexpr size_t kMaxSpares = 2;
+  std::lock_guard lock(spare_mutex_);
+  if (spare_bodies_.size() < kMaxSpares && body.capacity() > 0) {
+    spare_bodies_.push_back(std::move(body));
+  }
 }
 
 Expected<StreamResult> RestClient::Stream(const std::string& path_and_query,
@@ -87,6 +122,12 @@ Expected<StreamResult> RestClient::Stream(const std::string& path_and_query,
   if (!headers) return headers.error();
   http_->set_read_timeout(timeout);
   httplib::Headers request_headers(headers->begin(), headers->end());
+  {
+    // A watch follows a list: the list's spare bodies (up to megabytes for EndpointSlices)
+    // would otherwise stay for as long as the watch runs.
+    std::lock_guard lock(spare_mutex_);
+    spare_bodies_.clear();
+  }
   StreamResult outcome;
   auto result = http_->Get((base_path_ + path_and_query).c_str(), request_headers,
                            [&outcome](const httplib::Response& response) {

@@ -17,8 +17,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/base/expected.h"
 #include "common/kube/api_transport.h"
@@ -42,6 +44,7 @@ class RestClient : public ApiTransport {
   Expected<StreamResult> Stream(const std::string& path_and_query,
                                 const std::function<bool(std::string_view)>& on_data,
                                 std::chrono::seconds timeout) override;
+  void Recycle(std::string&& body) override;
   void Cancel() override;
 
   const std::string& server() const { return server_; }
@@ -56,6 +59,10 @@ class RestClient : public ApiTransport {
   std::string server_;
   std::shared_ptr<TokenSource> tokens_;
   const bool gzip_;  // send Accept-Encoding: gzip
+  // Bodies handed back by Recycle, for Get to fill again. Get runs on a prefetch thread while
+  // the reflector returns the previous body, hence the mutex.
+  std::mutex spare_mutex_;
+  std::vector<std::string> spare_bodies_;
 };
 
 }  // namespace kr::kube

@@ -229,3 +229,28 @@ TEST_CASE("a streamed body arrives whole and can be cut short", "[kube][tls]") {
   REQUIRE(cut.ok());
   CHECK(calls == 1);
 }
+
+TEST_CASE("a recycled body is filled afresh, with nothing left of the previous answer",
+          "[kube][tls]") {
+  TlsServer server(false);
+  server.RequireToken();
+  RestConfig config;
+  config.server = server.Url();
+  config.ca_pem = Certs().Pem("ca.crt");
+  config.bearer_token = "good-token";
+  auto client = MakeClient(config);
+  auto first = client->Get("/api/v1/nodes", std::chrono::seconds(10));
+  REQUIRE(first.ok());
+  const std::string expected = first->body;
+  // A longer, different buffer handed back: the next answer must be exactly the server's.
+  std::string recycled(4096, 'x');
+  client->Recycle(std::move(recycled));
+  client->Recycle(std::move(first->body));
+  for (int i = 0; i < 3; ++i) {
+    auto again = client->Get("/api/v1/nodes", std::chrono::seconds(10));
+    REQUIRE(again.ok());
+    CHECK(again->status == 200);
+    CHECK(again->body == expected);
+    client->Recycle(std::move(again->body));
+  }
+}

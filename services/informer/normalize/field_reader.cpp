@@ -2,101 +2,109 @@
 
 namespace kr::informer {
 
-using nlohmann::json;
-
 namespace {
 
-const json& EmptyArray() {
-  static const json empty = json::array();
-  return empty;
-}
-
-const json* Member(const json& parent, const char* key) {
-  if (!parent.is_object()) return nullptr;
-  auto it = parent.find(std::string_view(key));  // one strlen, not one per comparison
-  if (it == parent.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::string Join(const std::string& path, const char* key) {
-  return path.empty() ? key : path + "." + key;
+JsonView Member(JsonView parent, std::string_view key) {
+  const JsonView value = parent.find(key);
+  return value.unset() ? JsonView() : value;
 }
 
 }  // namespace
 
-void Invalid(const std::string& path, const std::string& why) {
-  throw InvalidObject(path + ": " + why);
+std::string FieldPath::ToString() const {
+  std::string out = parent_ ? parent_->ToString() : std::string();
+  if (index_ != kNoIndex) return out + "[" + std::to_string(index_) + "]";
+  if (!out.empty() && !name_.empty()) out += ".";
+  return out.append(name_);
 }
 
-const json* Object(const json& parent, const char* key, const std::string& path) {
-  const json* value = Member(parent, key);
-  if (value && !value->is_object()) Invalid(Join(path, key), "not an object");
+void Invalid(const FieldPath& path, const std::string& why) {
+  throw InvalidObject(path.ToString() + ": " + why);
+}
+
+JsonView Object(JsonView parent, std::string_view key, const FieldPath& path) {
+  const JsonView value = Member(parent, key);
+  if (!value.absent() && !value.is_object()) Invalid(path.Member(key), "not an object");
   return value;
 }
 
-const json& Array(const json& parent, const char* key, const std::string& path) {
-  const json* value = Member(parent, key);
-  if (!value) return EmptyArray();
-  if (!value->is_array()) Invalid(Join(path, key), "not a list");
-  return *value;
+JsonView Array(JsonView parent, std::string_view key, const FieldPath& path) {
+  const JsonView value = Member(parent, key);
+  if (!value.absent() && !value.is_array()) Invalid(path.Member(key), "not a list");
+  return value;
 }
 
-std::string String(const json& parent, const char* key, const std::string& path) {
-  const json* value = Member(parent, key);
-  if (!value) return {};
-  if (!value->is_string()) Invalid(Join(path, key), "not a string");
-  return value->get<std::string>();
+std::string String(JsonView parent, std::string_view key, const FieldPath& path) {
+  const JsonView value = Member(parent, key);
+  if (value.absent()) return {};
+  if (!value.is_string()) Invalid(path.Member(key), "not a string");
+  return std::string(value.string());
 }
 
-bool Bool(const json& parent, const char* key, const std::string& path, bool fallback) {
-  const json* value = Member(parent, key);
-  if (!value) return fallback;
-  if (!value->is_boolean()) Invalid(Join(path, key), "not a boolean");
-  return value->get<bool>();
+bool Bool(JsonView parent, std::string_view key, const FieldPath& path, bool fallback) {
+  const JsonView value = Member(parent, key);
+  if (value.absent()) return fallback;
+  if (!value.is_boolean()) Invalid(path.Member(key), "not a boolean");
+  return value.boolean();
 }
 
-int64_t Integer(const json& parent, const char* key, const std::string& path, int64_t min,
+int64_t Integer(JsonView parent, std::string_view key, const FieldPath& path, int64_t min,
                 int64_t max, int64_t fallback) {
-  const json* value = Member(parent, key);
-  if (!value) return fallback;
-  if (!value->is_number_integer()) Invalid(Join(path, key), "not an integer");
-  const int64_t number = value->get<int64_t>();
+  const JsonView value = Member(parent, key);
+  if (value.absent()) return fallback;
+  if (!value.is_integer()) Invalid(path.Member(key), "not an integer");
+  const int64_t number = value.integer();
   if (number < min || number > max) {
-    Invalid(Join(path, key), std::to_string(number) + " is out of range [" + std::to_string(min) +
-                                 ", " + std::to_string(max) + "]");
+    Invalid(path.Member(key), std::to_string(number) + " is out of range [" + std::to_string(min) +
+                                  ", " + std::to_string(max) + "]");
   }
   return number;
 }
 
-std::vector<std::string> StringList(const json& parent, const char* key, const std::string& path) {
+std::vector<std::string> StringList(JsonView parent, std::string_view key, const FieldPath& path) {
   std::vector<std::string> out;
-  const json& list = Array(parent, key, path);
+  const JsonView list = Array(parent, key, path);
   out.reserve(list.size());
-  for (const json& item : list) {
-    if (!item.is_string()) Invalid(Join(path, key), "holds a non-string");
-    out.push_back(item.get<std::string>());
+  for (JsonView item : list) {
+    if (!item.is_string()) Invalid(path.Member(key), "holds a non-string");
+    out.emplace_back(item.string());
   }
   return out;
 }
 
-std::map<std::string, std::string> StringMap(const json& parent, const char* key,
-                                             const std::string& path) {
+std::map<std::string, std::string> StringMap(JsonView parent, std::string_view key,
+                                             const FieldPath& path) {
   std::map<std::string, std::string> out;
-  const json* map = Object(parent, key, path);
-  if (!map) return out;
-  for (const auto& [k, v] : map->items()) {
-    if (!v.is_string()) Invalid(Join(path, key) + "." + k, "not a string");
-    out.emplace(k, v.get<std::string>());
+  const JsonView map = Object(parent, key, path);
+  // In name order, as a nlohmann tree would give them, so that the first bad member named is
+  // the same whatever the order in the input.
+  for (JsonView entry : map) {
+    if (!entry.is_string()) continue;
+    out.insert_or_assign(std::string(entry.key()), std::string(entry.string()));
+  }
+  if (out.size() != map.size()) {
+    // Name the first bad member in name order, as a nlohmann tree (a sorted map) did.
+    std::string_view bad;
+    bool found = false;
+    for (JsonView entry : map) {
+      const JsonView value = map.find(entry.key());  // a repeated name reads as its last value
+      if (!value.is_string() && (!found || entry.key() < bad)) {
+        bad = entry.key();
+        found = true;
+      }
+    }
+    if (found) {
+      throw InvalidObject(path.Member(key).ToString() + "." + std::string(bad) + ": not a string");
+    }
   }
   return out;
 }
 
-ObjectName ReadName(const json& object, bool namespaced) {
+ObjectName ReadName(JsonView object, bool namespaced) {
   if (!object.is_object()) Invalid("", "object is not a JSON object");
-  const json* metadata = Object(object, "metadata", "");
-  if (!metadata) Invalid("metadata", "missing");
-  ObjectName name{String(*metadata, "namespace", "metadata"),
-                  String(*metadata, "name", "metadata")};
+  const JsonView metadata = Object(object, "metadata", "");
+  if (metadata.absent()) Invalid("metadata", "missing");
+  ObjectName name{String(metadata, "namespace", "metadata"), String(metadata, "name", "metadata")};
   if (name.name.empty()) Invalid("metadata.name", "missing");
   if (namespaced && name.ns.empty()) Invalid("metadata.namespace", "missing");
   return name;

@@ -7,13 +7,11 @@
 
 namespace kr::informer {
 
-using nlohmann::json;
-
 namespace {
 
-model::Namespace Normalize(const json& object) {
+model::Namespace Normalize(JsonView object) {
   const ObjectName id = ReadName(object, /*namespaced=*/false);
-  const json& metadata = object["metadata"];
+  const JsonView metadata = object.find("metadata");
   model::Namespace ns;
   ns.name = id.name;
   ns.labels = StringMap(metadata, "labels", "metadata");
@@ -27,7 +25,7 @@ model::Namespace Normalize(const json& object) {
 
 }  // namespace
 
-Expected<model::Namespace> NormalizeNamespace(const json& object) {
+Expected<model::Namespace> NormalizeNamespace(JsonView object) {
   return Guarded([&] { return Normalize(object); });
 }
 

@@ -62,13 +62,13 @@ TEST_CASE("malformed services are rejected with the field named", "[normalize][b
   };
   for (const auto& [object, field] : corpus) {
     INFO(object.dump());
-    CHECK_THAT(ErrorOf(BothWays(NormalizeService, object, ServiceFieldsRead())),
+    CHECK_THAT(ErrorOf(BothWays(KR_NORMALIZER(NormalizeService), object, ServiceFieldsRead())),
                Catch::Contains(field));
   }
 }
 
 TEST_CASE("service defaults are the apiserver's", "[normalize]") {
-  auto svc = BothWays(NormalizeService,
+  auto svc = BothWays(KR_NORMALIZER(NormalizeService),
                       Service({{"clusterIP", "10.96.0.1"},
                                {"sessionAffinity", "ClientIP"},
                                {"ports", {{{"port", 443}}}}}),
@@ -80,7 +80,8 @@ TEST_CASE("service defaults are the apiserver's", "[normalize]") {
   CHECK(svc->session_affinity_timeout_seconds == 10800);
   CHECK(svc->external_traffic_policy == "Cluster");
 
-  auto headless = BothWays(NormalizeService, Service({{"clusterIP", "None"}}), ServiceFieldsRead());
+  auto headless = BothWays(KR_NORMALIZER(NormalizeService), Service({{"clusterIP", "None"}}),
+                           ServiceFieldsRead());
   REQUIRE(headless.ok());
   CHECK(headless->headless);
   CHECK(headless->cluster_ips.empty());
@@ -104,7 +105,8 @@ TEST_CASE("malformed pods are rejected with the field named", "[normalize][bad]"
   };
   for (const auto& [object, field] : corpus) {
     INFO(object.dump());
-    CHECK_THAT(ErrorOf(BothWays(NormalizePod, object, PodFieldsRead())), Catch::Contains(field));
+    CHECK_THAT(ErrorOf(BothWays(KR_NORMALIZER(NormalizePod), object, PodFieldsRead())),
+               Catch::Contains(field));
   }
 }
 
@@ -138,26 +140,28 @@ TEST_CASE("malformed network policies are rejected with the field named", "[norm
   };
   for (const auto& [object, field] : corpus) {
     INFO(object.dump());
-    CHECK_THAT(ErrorOf(BothWays(NormalizeNetworkPolicy, object, NetworkPolicyFieldsRead())),
-               Catch::Contains(field));
+    CHECK_THAT(
+        ErrorOf(BothWays(KR_NORMALIZER(NormalizeNetworkPolicy), object, NetworkPolicyFieldsRead())),
+        Catch::Contains(field));
   }
 }
 
 TEST_CASE("policyTypes default as the apiserver defaults them", "[normalize]") {
   // Unknown fields are ignored: a rule holding only a stray podSelector is an empty rule.
-  auto stray =
-      BothWays(NormalizeNetworkPolicy, Policy({{"ingress", {{{"podSelector", json::object()}}}}}),
-               NetworkPolicyFieldsRead());
+  auto stray = BothWays(KR_NORMALIZER(NormalizeNetworkPolicy),
+                        Policy({{"ingress", {{{"podSelector", json::object()}}}}}),
+                        NetworkPolicyFieldsRead());
   REQUIRE(stray.ok());
   CHECK(stray->ingress.size() == 1);
   CHECK(stray->ingress[0].peers.empty());
 
-  auto ingress_only = BothWays(NormalizeNetworkPolicy, Policy({{"podSelector", json::object()}}),
-                               NetworkPolicyFieldsRead());
+  auto ingress_only =
+      BothWays(KR_NORMALIZER(NormalizeNetworkPolicy), Policy({{"podSelector", json::object()}}),
+               NetworkPolicyFieldsRead());
   REQUIRE(ingress_only.ok());
   CHECK(ingress_only->policy_types == std::vector<std::string>{"Ingress"});
   auto with_egress =
-      BothWays(NormalizeNetworkPolicy,
+      BothWays(KR_NORMALIZER(NormalizeNetworkPolicy),
                Policy({{"podSelector", json::object()}, {"egress", {json::object()}}}),
                NetworkPolicyFieldsRead());
   REQUIRE(with_egress.ok());
@@ -170,23 +174,23 @@ TEST_CASE("policyTypes default as the apiserver defaults them", "[normalize]") {
 
 TEST_CASE("malformed endpoint slices are rejected; conditions default as the API says",
           "[normalize][bad]") {
-  CHECK_THAT(ErrorOf(BothWays(NormalizeEndpointSlice, Slice({{{"addresses", {"10.1.1"}}}}),
-                              EndpointSliceFieldsRead())),
+  CHECK_THAT(ErrorOf(BothWays(KR_NORMALIZER(NormalizeEndpointSlice),
+                              Slice({{{"addresses", {"10.1.1"}}}}), EndpointSliceFieldsRead())),
              Catch::Contains("endpoints[0].addresses"));
-  CHECK_THAT(ErrorOf(BothWays(NormalizeEndpointSlice, Slice({{{"addresses", json::array()}}}),
-                              EndpointSliceFieldsRead())),
+  CHECK_THAT(ErrorOf(BothWays(KR_NORMALIZER(NormalizeEndpointSlice),
+                              Slice({{{"addresses", json::array()}}}), EndpointSliceFieldsRead())),
              Catch::Contains("endpoints[0].addresses"));
-  CHECK_THAT(ErrorOf(BothWays(NormalizeEndpointSlice, Slice(json::array(), "IPX"),
+  CHECK_THAT(ErrorOf(BothWays(KR_NORMALIZER(NormalizeEndpointSlice), Slice(json::array(), "IPX"),
                               EndpointSliceFieldsRead())),
              Catch::Contains("addressType"));
 
   auto fqdn =
-      BothWays(NormalizeEndpointSlice, Slice({{{"addresses", {"db.example.test"}}}}, "FQDN"),
-               EndpointSliceFieldsRead());
+      BothWays(KR_NORMALIZER(NormalizeEndpointSlice),
+               Slice({{{"addresses", {"db.example.test"}}}}, "FQDN"), EndpointSliceFieldsRead());
   REQUIRE(fqdn.ok());
   CHECK(fqdn->endpoints.empty());
 
-  auto share = BothWays(NormalizeEndpointSlice,
+  auto share = BothWays(KR_NORMALIZER(NormalizeEndpointSlice),
                         Slice({{{"addresses", {"10.1.1.1"}}},
                                {{"addresses", {"10.1.1.2"}},
                                 {"conditions", {{"ready", false}, {"terminating", true}}}}}),

@@ -33,29 +33,34 @@ json Patched(json object, const json& replacements) {
 
 TEST_CASE("fixtures as shipped are normalized or rejected with the field named",
           "[normalize][fixtures]") {
-  auto service = BothWays(NormalizeService, Fixture("core.v1.Service.json"), ServiceFieldsRead());
+  auto service = BothWays(KR_NORMALIZER(NormalizeService), Fixture("core.v1.Service.json"),
+                          ServiceFieldsRead());
   REQUIRE_FALSE(service.ok());
   CHECK_THAT(service.error().message, Catch::Contains("spec.type"));
 
-  auto pod = BothWays(NormalizePod, Fixture("core.v1.Pod.json"), PodFieldsRead());
+  auto pod = BothWays(KR_NORMALIZER(NormalizePod), Fixture("core.v1.Pod.json"), PodFieldsRead());
   REQUIRE_FALSE(pod.ok());
   CHECK_THAT(pod.error().message, Catch::Contains("spec.containers[0].ports[0]"));
 
-  auto node = BothWays(NormalizeNode, Fixture("core.v1.Node.json"), NodeFieldsRead());
+  auto node =
+      BothWays(KR_NORMALIZER(NormalizeNode), Fixture("core.v1.Node.json"), NodeFieldsRead());
   REQUIRE_FALSE(node.ok());
   CHECK_THAT(node.error().message, Catch::Contains("spec.podCIDRs[0]"));
 
-  auto ns = BothWays(NormalizeNamespace, Fixture("core.v1.Namespace.json"), NamespaceFieldsRead());
+  auto ns = BothWays(KR_NORMALIZER(NormalizeNamespace), Fixture("core.v1.Namespace.json"),
+                     NamespaceFieldsRead());
   REQUIRE(ns.ok());  // nothing in a namespace needs more than string checks
   CHECK(ns->labels.at("labelsKey") == "labelsValue");
 
-  auto policy = BothWays(NormalizeNetworkPolicy, Fixture("networking.k8s.io.v1.NetworkPolicy.json"),
-                         NetworkPolicyFieldsRead());
+  auto policy =
+      BothWays(KR_NORMALIZER(NormalizeNetworkPolicy),
+               Fixture("networking.k8s.io.v1.NetworkPolicy.json"), NetworkPolicyFieldsRead());
   REQUIRE_FALSE(policy.ok());
   CHECK_THAT(policy.error().message, Catch::Contains("spec.podSelector.matchExpressions[0]"));
 
-  auto slice = BothWays(NormalizeEndpointSlice, Fixture("discovery.k8s.io.v1.EndpointSlice.json"),
-                        EndpointSliceFieldsRead());
+  auto slice =
+      BothWays(KR_NORMALIZER(NormalizeEndpointSlice),
+               Fixture("discovery.k8s.io.v1.EndpointSlice.json"), EndpointSliceFieldsRead());
   REQUIRE(slice.ok());  // no kubernetes.io/service-name label: not a service's slice
   CHECK(slice->service_key.empty());
 }
@@ -77,7 +82,7 @@ TEST_CASE("the Service fixture keeps every field the proxy and router need",
                          {"/status/loadBalancer/ingress/0/ip", "198.51.100.2"},
                          {"/metadata/labels/service.kubernetes.io~1service-proxy-name", "other"},
                          {"/metadata/annotations/kube-router.io~1service.scheduler", "mh"}});
-  auto svc = BothWays(NormalizeService, object, ServiceFieldsRead());
+  auto svc = BothWays(KR_NORMALIZER(NormalizeService), object, ServiceFieldsRead());
   REQUIRE(svc.ok());
   CHECK(svc->ns == object["metadata"]["namespace"]);
   CHECK(svc->name == object["metadata"]["name"]);
@@ -114,7 +119,7 @@ TEST_CASE("the Pod fixture keeps labels, addresses, node and named ports",
   for (const char* list : {"initContainers", "ephemeralContainers"}) {
     if (object["spec"].contains(list)) object["spec"][list] = json::array();
   }
-  auto pod = BothWays(NormalizePod, object, PodFieldsRead());
+  auto pod = BothWays(KR_NORMALIZER(NormalizePod), object, PodFieldsRead());
   REQUIRE(pod.ok());
   CHECK(pod->ns == object["metadata"]["namespace"]);
   CHECK(pod->labels == model::StringMap{{"labelsKey", "labelsValue"}});
@@ -134,7 +139,7 @@ TEST_CASE("the Node fixture keeps pod CIDRs, addresses and kube-router annotatio
                          {"/status/addresses/0/type", "InternalIP"},
                          {"/status/addresses/0/address", "192.0.2.11"},
                          {"/metadata/annotations/kube-router.io~1node.asn", "64512"}});
-  auto node = BothWays(NormalizeNode, object, NodeFieldsRead());
+  auto node = BothWays(KR_NORMALIZER(NormalizeNode), object, NodeFieldsRead());
   REQUIRE(node.ok());
   CHECK(node->name == object["metadata"]["name"]);
   CHECK(node->pod_cidrs == std::vector<std::string>{"10.244.1.0/24", "fd00:244:1::/64"});
@@ -158,7 +163,7 @@ TEST_CASE("the NetworkPolicy fixture keeps the whole spec", "[normalize][fixture
   object["spec"]["podSelector"]["matchExpressions"][0]["operator"] = "In";
   object["spec"]["policyTypes"] = {"Ingress", "Egress"};
 
-  auto policy = BothWays(NormalizeNetworkPolicy, object, NetworkPolicyFieldsRead());
+  auto policy = BothWays(KR_NORMALIZER(NormalizeNetworkPolicy), object, NetworkPolicyFieldsRead());
   REQUIRE(policy.ok());
   CHECK(policy->pod_selector.match_labels ==
         model::StringMap{{"matchLabelsKey", "matchLabelsValue"}});
@@ -187,7 +192,7 @@ TEST_CASE("the EndpointSlice fixture merges into its service's endpoints",
                          {"/endpoints/0/addresses", {"10.244.2.9"}},
                          {"/ports/0/protocol", "TCP"},
                          {"/metadata/labels/kubernetes.io~1service-name", "web"}});
-  auto share = BothWays(NormalizeEndpointSlice, object, EndpointSliceFieldsRead());
+  auto share = BothWays(KR_NORMALIZER(NormalizeEndpointSlice), object, EndpointSliceFieldsRead());
   REQUIRE(share.ok());
   const std::string ns = object["metadata"]["namespace"];
   CHECK(share->service_key == ns + "/web");

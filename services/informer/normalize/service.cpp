@@ -7,52 +7,47 @@
 
 namespace kr::informer {
 
-using nlohmann::json;
-
 namespace {
 
 constexpr int32_t kDefaultAffinityTimeout = 10800;  // the apiserver's default, 3 hours
 constexpr const char* kProxyNameLabel = "service.kubernetes.io/service-proxy-name";
 
-void RequireValid(const std::string& path, const std::string& problem) {
+void RequireValid(const FieldPath& path, const std::string& problem) {
   if (!problem.empty()) Invalid(path, problem);
 }
 
-std::vector<std::string> IpList(const json& parent, const char* key, const std::string& path) {
+std::vector<std::string> IpList(JsonView parent, const char* key, const FieldPath& path) {
   std::vector<std::string> ips = StringList(parent, key, path);
-  for (size_t i = 0; i < ips.size(); ++i) {
-    RequireValid(path + "." + key + "[" + std::to_string(i) + "]", CheckIp(ips[i], &ips[i]));
-  }
+  const FieldPath list = path.Member(key);
+  for (size_t i = 0; i < ips.size(); ++i) RequireValid(list.Index(i), CheckIp(ips[i], &ips[i]));
   return ips;
 }
 
-model::ServicePort ReadPort(const json& port, const std::string& path) {
+model::ServicePort ReadPort(JsonView port, const FieldPath& path) {
   model::ServicePort out;
   out.name = String(port, "name", path);
   out.protocol = String(port, "protocol", path);
   if (out.protocol.empty()) out.protocol = "TCP";
-  RequireValid(path + ".protocol", CheckProtocol(out.protocol));
+  RequireValid(path.Member("protocol"), CheckProtocol(out.protocol));
   out.port = static_cast<int32_t>(Integer(port, "port", path, 1, 65535, 0));
-  if (out.port == 0) Invalid(path + ".port", "missing");
+  if (out.port == 0) Invalid(path.Member("port"), "missing");
   out.node_port = static_cast<int32_t>(Integer(port, "nodePort", path, 0, 65535));
-  auto target = port.find("targetPort");
-  if (target == port.end() || target->is_null()) {
+  const JsonView target = port.find("targetPort");
+  if (target.unset()) {
     out.target_port.number = out.port;  // the apiserver defaults targetPort to port
-  } else if (target->is_string()) {
-    out.target_port.name = target->get<std::string>();
-    RequireValid(path + ".targetPort", CheckPortName(out.target_port.name));
+  } else if (target.is_string()) {
+    out.target_port.name = target.string();
+    RequireValid(path.Member("targetPort"), CheckPortName(out.target_port.name));
   } else {
     out.target_port.number = static_cast<int32_t>(Integer(port, "targetPort", path, 1, 65535));
   }
   return out;
 }
 
-model::Service Normalize(const json& object) {
+model::Service Normalize(JsonView object) {
   const ObjectName id = ReadName(object, /*namespaced=*/true);
-  const json& metadata = object["metadata"];
-  const json* spec_ptr = Object(object, "spec", "");
-  static const json kEmpty = json::object();
-  const json& spec = spec_ptr ? *spec_ptr : kEmpty;
+  const JsonView metadata = object.find("metadata");
+  const JsonView spec = Object(object, "spec", "");  // absent reads as empty
 
   model::Service svc;
   svc.ns = id.ns;
@@ -69,13 +64,14 @@ model::Service Normalize(const json& object) {
     const std::string single = String(spec, "clusterIP", "spec");
     if (!single.empty()) cluster_ips.push_back(single);
   }
+  const FieldPath cluster_ips_path("spec.clusterIPs");
   for (size_t i = 0; i < cluster_ips.size(); ++i) {
     if (cluster_ips[i] == "None") {
       svc.headless = true;
       continue;
     }
     std::string canonical;
-    RequireValid("spec.clusterIPs[" + std::to_string(i) + "]", CheckIp(cluster_ips[i], &canonical));
+    RequireValid(cluster_ips_path.Index(i), CheckIp(cluster_ips[i], &canonical));
     svc.cluster_ips.push_back(canonical);
   }
   svc.ip_families = StringList(spec, "ipFamilies", "spec");
@@ -93,15 +89,16 @@ model::Service Normalize(const json& object) {
     RequireValid("spec.loadBalancerIP", CheckIp(requested_lb, &canonical));
     svc.load_balancer_ips.push_back(canonical);
   }
-  if (const json* status = Object(object, "status", "")) {
-    if (const json* lb = Object(*status, "loadBalancer", "status")) {
-      const json& ingress = Array(*lb, "ingress", "status.loadBalancer");
-      for (size_t i = 0; i < ingress.size(); ++i) {
-        const std::string ip = String(ingress[i], "ip", "status.loadBalancer.ingress");
+  if (const JsonView status = Object(object, "status", ""); !status.absent()) {
+    if (const JsonView lb = Object(status, "loadBalancer", "status"); !lb.absent()) {
+      const FieldPath ingress_path("status.loadBalancer.ingress");
+      size_t i = 0;
+      for (JsonView ingress : Array(lb, "ingress", "status.loadBalancer")) {
+        const FieldPath entry_path = ingress_path.Index(i++);
+        const std::string ip = String(ingress, "ip", "status.loadBalancer.ingress");
         if (ip.empty()) continue;  // hostname-only ingress: nothing to program
         std::string canonical;
-        RequireValid("status.loadBalancer.ingress[" + std::to_string(i) + "].ip",
-                     CheckIp(ip, &canonical));
+        RequireValid(entry_path.Member("ip"), CheckIp(ip, &canonical));
         if (std::find(svc.load_balancer_ips.begin(), svc.load_balancer_ips.end(), canonical) ==
             svc.load_balancer_ips.end()) {
           svc.load_balancer_ips.push_back(canonical);
@@ -110,9 +107,10 @@ model::Service Normalize(const json& object) {
     }
   }
 
-  const json& ports = Array(spec, "ports", "spec");
-  for (size_t i = 0; i < ports.size(); ++i) {
-    svc.ports.push_back(ReadPort(ports[i], "spec.ports[" + std::to_string(i) + "]"));
+  const FieldPath ports_path("spec.ports");
+  size_t port_index = 0;
+  for (JsonView port : Array(spec, "ports", "spec")) {
+    svc.ports.push_back(ReadPort(port, ports_path.Index(port_index++)));
   }
 
   svc.session_affinity = String(spec, "sessionAffinity", "spec");
@@ -122,10 +120,11 @@ model::Service Normalize(const json& object) {
   }
   if (svc.session_affinity == "ClientIP") {
     svc.session_affinity_timeout_seconds = kDefaultAffinityTimeout;
-    if (const json* config = Object(spec, "sessionAffinityConfig", "spec")) {
-      if (const json* client_ip = Object(*config, "clientIP", "spec.sessionAffinityConfig")) {
+    if (const JsonView config = Object(spec, "sessionAffinityConfig", "spec"); !config.absent()) {
+      if (const JsonView client_ip = Object(config, "clientIP", "spec.sessionAffinityConfig");
+          !client_ip.absent()) {
         svc.session_affinity_timeout_seconds = static_cast<int32_t>(
-            Integer(*client_ip, "timeoutSeconds", "spec.sessionAffinityConfig.clientIP", 1, 86400,
+            Integer(client_ip, "timeoutSeconds", "spec.sessionAffinityConfig.clientIP", 1, 86400,
                     kDefaultAffinityTimeout));
       }
     }
@@ -152,7 +151,7 @@ model::Service Normalize(const json& object) {
 
 }  // namespace
 
-Expected<model::Service> NormalizeService(const json& object) {
+Expected<model::Service> NormalizeService(JsonView object) {
   return Guarded([&] { return Normalize(object); });
 }
 

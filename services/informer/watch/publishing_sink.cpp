@@ -21,7 +21,7 @@ Expected<Normalized> Wrap(Expected<T> object) {
   return Normalized{object->Key(), model::EncodeCbor(*object), T::kSchema};
 }
 
-Expected<Normalized> NormalizeAny(Kind kind, const nlohmann::json& object) {
+Expected<Normalized> NormalizeAny(Kind kind, kube::JsonView object) {
   switch (kind) {
     case Kind::kNodes:
       return Wrap(NormalizeNode(object));
@@ -46,6 +46,11 @@ PublishingSink::PublishingSink(const KindInfo& kind, BusWriter& bus,
     : kind_(kind), bus_(bus), on_listed_(std::move(on_listed)) {}
 
 void PublishingSink::OnUpsert(const std::string& key, nlohmann::json&& object) {
+  tree_layout_.Assign(object);
+  OnUpsertView(key, tree_layout_.root());
+}
+
+void PublishingSink::OnUpsertView(const std::string& key, kube::JsonView object) {
   if (kind_.kind == Kind::kEndpointSlices) {
     auto share = NormalizeEndpointSlice(object);
     if (!share.ok()) return Reject(key, share.error().message);

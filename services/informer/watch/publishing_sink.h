@@ -35,6 +35,7 @@ class PublishingSink : public kube::ReflectorSink {
   PublishingSink(const KindInfo& kind, BusWriter& bus, std::function<void()> on_listed);
 
   void OnUpsert(const std::string& key, nlohmann::json&& object) override;
+  void OnUpsertView(const std::string& key, kube::JsonView object) override;
   void OnDelete(const std::string& key) override;
   void OnListed() override;
   void OnDecodeError(const std::string& what) override;
@@ -51,6 +52,7 @@ class PublishingSink : public kube::ReflectorSink {
   BusWriter& bus_;
   std::function<void()> on_listed_;
   EndpointsMerger endpoints_;  // used only for EndpointSlices
+  kube::JsonDoc tree_layout_;  // a watch event's object laid out flat, reused
   SinkCounters counters_;
 };
 
