@@ -3,10 +3,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/base/expected.h"
+#include "common/model/cbor_decode.h"
 #include "common/model/wire_fields.h"
 
 namespace kr::model {
@@ -20,21 +21,15 @@ Expected<T> Decode(const nlohmann::json& value) {
   }
 }
 
-// Straight from a bus body (CBOR) into the struct, without an nlohmann::json tree in between
-// (token_reader.h says why). Same rules and errors as Decode.
+// Straight from a bus body (CBOR) into the struct, without a JSON tree or tokens in between
+// (cbor_reader.h says why). Same field rules as Decode; the body must be exactly one item.
 template <WireStruct T>
 Expected<T> DecodeCbor(std::string_view body) {
-  thread_local std::vector<Token> tokens;  // reused: its capacity is the point
-  if (!TokenizeCbor(body, tokens)) {
-    return Error{EINVAL, "malformed object: not exactly one CBOR item"};
-  }
-  try {
-    T out;
-    ReadObject(tokens, out);
-    return out;
-  } catch (const nlohmann::json::exception& e) {
-    return Error{EINVAL, std::string("malformed object: ") + e.what()};
-  }
+  CborReader reader(body);
+  T out;
+  ReadCbor(reader, out, "object");
+  if (!reader.Finish()) return Error{EINVAL, "malformed object: " + reader.error()};
+  return out;
 }
 
 }  // namespace kr::model

@@ -2,12 +2,14 @@
 // structs directly.
 //
 // Why: building an nlohmann::json tree for every object and then copying it into the struct
-// costs about four times the parse itself (a map node and a string per key). A late joiner
-// decodes 165,000 objects from a snapshot, so the subscriber parses CBOR with nlohmann's SAX
-// interface into tokens (reused between objects; strings are moved, not copied) and reads the
-// struct from them. JSON trees are turned into the same tokens, so both encodings go through
-// one reader with one set of rules (proto/SPEC.md section 10): an absent or null field keeps
-// its default, an unknown field is skipped, a value of the wrong type is an error.
+// costs about four times the parse itself (a map node and a string per key). JSON trees are
+// turned into tokens (TokenizeJson) and read by one reader with one set of rules
+// (proto/SPEC.md section 10): an absent or null field keeps its default, an unknown field is
+// skipped, a value of the wrong type is an error.
+//
+// Bus bodies no longer come this way: DecodeCbor reads the CBOR bytes directly (cbor_reader.h,
+// several times faster). TokenizeCbor, the former path through nlohmann's SAX parser, stays as
+// the reference the direct reader is tested and measured against (legacy_cbor_decode.h).
 //
 // Errors throw nlohmann::json::type_error, as from_json does, so kr::model::Decode's callers
 // see one kind of failure.
@@ -43,7 +45,7 @@ struct Token {
 };
 
 // Fills `tokens` (cleared first) from one CBOR item; false when the bytes are not exactly one
-// well-formed item.
+// well-formed item. Only the reference decoder uses it (see above).
 bool TokenizeCbor(std::string_view bytes, std::vector<Token>& tokens);
 // Fills `tokens` (cleared first) from a JSON tree.
 void TokenizeJson(const nlohmann::json& value, std::vector<Token>& tokens);
