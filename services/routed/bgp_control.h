@@ -5,6 +5,7 @@
 // Threading: implementations are called from one thread (the controller loop's).
 #pragma once
 
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -33,6 +34,12 @@ class BgpControl {
   // Changes whenever the Loc-RIB may have changed, so a poller can skip LocRib()'s copy.
   // Never waits.
   virtual uint64_t LocRibGeneration() const = 0;
+  // The prefixes whose best route changed since the last call, with their best route now
+  // (bgp::Speaker::TakeLocRibChanges), so a caller that read LocRib() once can follow the
+  // changes without copying the table again. nullopt when the changes are not known (not
+  // tracked, or the speaker was replaced since the last call): read LocRib() again. Read
+  // LocRibGeneration() before calling it (every change up to that generation is included).
+  virtual std::optional<bgp::LocRibChanges> TakeLocRibChanges() { return std::nullopt; }
 };
 
 }  // namespace kr::routed

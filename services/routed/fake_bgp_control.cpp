@@ -1,5 +1,7 @@
 #include "services/routed/fake_bgp_control.h"
 
+#include <utility>
+
 namespace kr::routed {
 
 Status FakeBgpControl::Configure(const BgpPlan& plan) {
@@ -39,6 +41,27 @@ std::vector<bgp::NeighborStatus> FakeBgpControl::Neighbors() {
 
 std::vector<bgp::RibRoute> FakeBgpControl::LocRib() {
   ++loc_rib_calls_;
+  return Table();
+}
+
+std::optional<bgp::LocRibChanges> FakeBgpControl::TakeLocRibChanges() {
+  if (!track_changes_) return std::nullopt;
+  std::map<bgp::IpPrefix, bgp::BestRoute> now;
+  for (const bgp::RibRoute& r : Table()) now[r.prefix] = bgp::BestRoute{r.from, r.next_hop};
+  std::optional<std::map<bgp::IpPrefix, bgp::BestRoute>> before = std::exchange(taken_, now);
+  if (!before) return std::nullopt;
+  bgp::LocRibChanges changes;
+  for (const auto& [prefix, best] : now) {
+    auto old = before->find(prefix);
+    if (old == before->end() || old->second != best) changes[prefix] = best;
+  }
+  for (const auto& [prefix, best] : *before) {
+    if (!now.count(prefix)) changes[prefix] = std::nullopt;
+  }
+  return changes;
+}
+
+std::vector<bgp::RibRoute> FakeBgpControl::Table() const {
   std::vector<bgp::RibRoute> out;
   if (!plan_) return out;
   for (const bgp::IpPrefix& p : originated_) {

@@ -22,6 +22,9 @@ class FakeBgpControl final : public BgpControl {
   std::vector<bgp::NeighborStatus> Neighbors() override;
   std::vector<bgp::RibRoute> LocRib() override;
   uint64_t LocRibGeneration() const override { return generation_; }
+  // The difference between the Loc-RIB now and at the last call; nullopt on the first call
+  // (as a new speaker) and with tracking off.
+  std::optional<bgp::LocRibChanges> TakeLocRibChanges() override;
 
   // Test setup and inspection.
   void Learn(const std::string& prefix, const std::string& next_hop);
@@ -33,6 +36,7 @@ class FakeBgpControl final : public BgpControl {
   std::set<std::string> Originated() const;
   int configure_calls() const { return configure_calls_; }
   int loc_rib_calls() const { return loc_rib_calls_; }
+  void set_track_changes(bool on) { track_changes_ = on; }
 
  private:
   std::optional<BgpPlan> plan_;
@@ -43,6 +47,10 @@ class FakeBgpControl final : public BgpControl {
   int configure_calls_ = 0;
   int loc_rib_calls_ = 0;
   uint64_t generation_ = 0;  // bumped by every change that can alter LocRib()
+  bool track_changes_ = true;
+  std::optional<std::map<bgp::IpPrefix, bgp::BestRoute>> taken_;  // at the last take
+
+  std::vector<bgp::RibRoute> Table() const;
 };
 
 }  // namespace kr::routed

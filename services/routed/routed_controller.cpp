@@ -13,26 +13,12 @@ double Seconds(Clock::Duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-route::IpAddress ToKernel(const bgp::IpAddress& address) {
-  return *route::IpAddress::FromBytes(address.is_v4() ? AF_INET : AF_INET6, address.bytes());
-}
-
 std::optional<bgp::IpAddress> FromKernel(const route::IpAddress& address) {
   if (address.is_unspecified()) return std::nullopt;
   return bgp::IpAddress::FromBytes(address.bytes());
 }
 
 }  // namespace
-
-std::optional<route::Route> PlainRoute(const LearnedRoute& learned) {
-  auto destination =
-      route::IpPrefix::Make(ToKernel(learned.prefix.address()), learned.prefix.length());
-  if (!destination) return std::nullopt;
-  route::Route r;
-  r.destination = *destination;
-  r.next_hops.push_back(route::NextHop{.gateway = ToKernel(learned.next_hop)});
-  return r;
-}
 
 CniSeam RoutedController::DefaultCniSeam() {
   CniSeam seam;
@@ -48,7 +34,8 @@ RoutedController::RoutedController(RoutedOptions options, BgpControl& bgp,
       kernel_(kernel),
       metrics_(metrics),
       cni_(std::move(cni)),
-      clock_(clock) {}
+      clock_(clock),
+      installer_(kernel) {}
 
 void RoutedController::UpsertNode(const model::Node& node) {
   std::lock_guard lock(mu_);
@@ -267,17 +254,68 @@ Status RoutedController::SyncCni(const NodeView& self, bool full) {
   return Status::Ok();
 }
 
-std::map<bgp::IpPrefix, bgp::IpAddress> RoutedController::LearnedFromRib(const NodeView& self) {
+std::optional<bgp::IpAddress> RoutedController::UsableNextHop(const NodeView& self,
+                                                              const std::set<bgp::IpPrefix>& local,
+                                                              const bgp::IpPrefix& prefix,
+                                                              bgp::PeerId from,
+                                                              const bgp::IpAddress& next_hop) {
+  if (from == bgp::kLocalPeer || local.count(prefix)) return std::nullopt;
+  if (next_hop.is_unspecified() || (self.ip && next_hop == *self.ip)) return std::nullopt;
+  return next_hop;
+}
+
+std::set<bgp::IpPrefix> RoutedController::LocalPrefixes(const NodeView& self) const {
   std::set<bgp::IpPrefix> local(self.pod_cidrs.begin(), self.pod_cidrs.end());
   local.insert(extra_prefixes_.begin(), extra_prefixes_.end());
   local.insert(service_prefixes_.begin(), service_prefixes_.end());
-  std::map<bgp::IpPrefix, bgp::IpAddress> learned;
+  return local;
+}
+
+LearnedRoutes RoutedController::LearnedFromRib(const NodeView& self) {
+  const std::set<bgp::IpPrefix> local = LocalPrefixes(self);
+  LearnedRoutes learned;
   for (const bgp::RibRoute& r : bgp_.LocRib()) {
-    if (r.from == bgp::kLocalPeer || local.count(r.prefix)) continue;
-    if (r.next_hop.is_unspecified() || (self.ip && r.next_hop == *self.ip)) continue;
-    learned[r.prefix] = r.next_hop;
+    if (auto next_hop = UsableNextHop(self, local, r.prefix, r.from, r.next_hop)) {
+      learned[r.prefix] = *next_hop;
+    }
   }
   return learned;
+}
+
+LearnedChanges RoutedController::ReplaceLearned(LearnedRoutes learned) {
+  LearnedChanges changed;
+  for (const auto& [prefix, next_hop] : learned) {
+    auto old = learned_.find(prefix);
+    if (old == learned_.end() || old->second != next_hop) changed[prefix] = next_hop;
+  }
+  for (const auto& [prefix, next_hop] : learned_) {
+    if (!learned.count(prefix)) changed[prefix] = std::nullopt;
+  }
+  learned_ = std::move(learned);
+  return changed;
+}
+
+LearnedChanges RoutedController::ApplyLocRibChanges(const NodeView& self,
+                                                    const bgp::LocRibChanges& changes) {
+  const std::set<bgp::IpPrefix> local = LocalPrefixes(self);
+  LearnedChanges changed;
+  for (const auto& [prefix, best] : changes) {
+    std::optional<bgp::IpAddress> next_hop;
+    if (best) next_hop = UsableNextHop(self, local, prefix, best->from, best->next_hop);
+    auto old = learned_.find(prefix);
+    if (old == learned_.end()) {
+      if (!next_hop) continue;
+      learned_.emplace(prefix, *next_hop);
+    } else if (!next_hop) {
+      learned_.erase(old);
+    } else if (old->second != *next_hop) {
+      old->second = *next_hop;
+    } else {
+      continue;
+    }
+    changed[prefix] = next_hop;
+  }
+  return changed;
 }
 
 bool RoutedController::NodeOwns(const bgp::IpPrefix& prefix, const bgp::IpAddress& next_hop) const {
@@ -320,73 +358,127 @@ Status RoutedController::SyncRoutes(const NodeView& self, bool full) {
     if (Status s = AdoptKernelRoutes(); !s) return s;
     adopted_ = true;
   }
+  // Read before taking the changes: every change up to it is in what TakeLocRibChanges gives.
   const uint64_t generation = bgp_.LocRibGeneration();
-  const bool rib_unchanged = learned_generation_ == generation && !nodes_changed_ && !full;
-  std::map<bgp::IpPrefix, bgp::IpAddress> learned = rib_unchanged ? learned_ : LearnedFromRib(self);
   rib_changed_ = learned_generation_ != generation;
+  // What is ours, and which nodes claim held routes, may have changed: look at everything.
+  const bool reread = full || nodes_changed_ || !learned_generation_;
+  LearnedChanges learned_changes;
+  if (reread || rib_changed_) {
+    // Taken (and dropped) before a full copy too, so the next changes start after it.
+    std::optional<bgp::LocRibChanges> rib_changes = bgp_.TakeLocRibChanges();
+    learned_changes = reread || !rib_changes ? ReplaceLearned(LearnedFromRib(self))
+                                             : ApplyLocRibChanges(self, *rib_changes);
+  }
   learned_generation_ = generation;
   if (metrics_) {
     size_t fresh = 0;
-    for (const auto& [prefix, next_hop] : learned) {
-      auto old = learned_.find(prefix);
-      if (old == learned_.end() || old->second != next_hop) ++fresh;
-    }
+    for (const auto& [prefix, next_hop] : learned_changes) fresh += next_hop ? 1 : 0;
     if (fresh > 0) metrics_->advertisements_received->Inc(static_cast<double>(fresh));
   }
-  learned_ = learned;
-  for (const auto& [prefix, until] : held_until_) {
-    auto back = learned.find(prefix);
-    if (back != learned.end()) {
-      KR_LOG(INFO) << "route " << prefix.ToString() << " via " << back->second.ToString()
+  for (const auto& [prefix, next_hop] : learned_changes) {
+    if (next_hop && held_until_.count(prefix)) {
+      KR_LOG(INFO) << "route " << prefix.ToString() << " via " << next_hop->ToString()
                    << " back in BGP: no longer held";
     }
   }
 
-  // Routes that left the Loc-RIB stay while their node still claims them, for a while.
-  const Clock::TimePoint now = clock_.Now();
-  std::map<bgp::IpPrefix, bgp::IpAddress> wanted = learned;
-  std::map<bgp::IpPrefix, Clock::TimePoint> held;
-  for (const auto& [prefix, next_hop] : installed_) {
-    if (wanted.count(prefix) || !NodeOwns(prefix, next_hop)) continue;
-    auto previous = held_until_.find(prefix);
-    const Clock::TimePoint until =
-        previous != held_until_.end() ? previous->second : now + options_.stale_route_hold;
-    if (now >= until) {
-      KR_LOG(INFO) << "route " << prefix.ToString() << " via " << next_hop.ToString()
-                   << " held too long without BGP: removed";
-      continue;
-    }
-    if (previous == held_until_.end()) {
-      KR_LOG(INFO) << "route " << prefix.ToString() << " via " << next_hop.ToString()
-                   << " left BGP while the node still claims it: held";
-    }
-    held[prefix] = until;
-    wanted[prefix] = next_hop;
-  }
-  held_until_ = std::move(held);
+  LearnedChanges route_changes = reread ? WantAll() : WantChanged(learned_changes);
+  for (auto& [prefix, next_hop] : ExpireHeld()) route_changes[prefix] = next_hop;
   if (metrics_) metrics_->held_routes->Set(static_cast<double>(held_until_.size()));
 
-  if (!full && !routes_dirty_ && wanted == installed_) return Status::Ok();
-  std::vector<route::Route> desired;
-  for (const auto& [prefix, next_hop] : wanted) {
-    if (auto r = shaper_(LearnedRoute{prefix, next_hop})) desired.push_back(std::move(*r));
-  }
+  const bool dump = full || routes_dirty_;
+  if (!dump && route_changes.empty()) return Status::Ok();
   const Clock::TimePoint start = clock_.Now();
   route::SyncResult result =
-      route::SyncRoutes(kernel_, desired, route::RouteFilter{.table = RT_TABLE_MAIN});
+      dump ? installer_.SyncAll(installed_, shaper_) : installer_.Update(route_changes, shaper_);
   if (metrics_) {
     metrics_->routes_sync_time->Observe(Seconds(clock_.Now() - start));
-    metrics_->kernel_routes->Set(static_cast<double>(wanted.size()));
+    metrics_->kernel_routes->Set(static_cast<double>(installed_.size()));
     if (!result.errors.empty())
       metrics_->route_errors->Inc(static_cast<double>(result.errors.size()));
   }
   if (result.added + result.replaced + result.deleted > 0) {
     KR_LOG(INFO) << "routes: " << result.ToString();
   }
-  installed_ = std::move(wanted);
   routes_dirty_ = !result.ok();
   if (!result.ok()) return Error{result.errors.front().code, "routes: " + result.ToString()};
   return Status::Ok();
+}
+
+LearnedChanges RoutedController::WantAll() {
+  // Routes that left the Loc-RIB stay while their node still claims them, for a while.
+  const Clock::TimePoint now = clock_.Now();
+  LearnedRoutes wanted = learned_;
+  std::map<bgp::IpPrefix, Clock::TimePoint> held;
+  for (const auto& [prefix, next_hop] : installed_) {
+    if (wanted.count(prefix) || !NodeOwns(prefix, next_hop)) continue;
+    auto previous = held_until_.find(prefix);
+    if (previous == held_until_.end()) {
+      KR_LOG(INFO) << "route " << prefix.ToString() << " via " << next_hop.ToString()
+                   << " left BGP while the node still claims it: held";
+    }
+    held[prefix] =
+        previous != held_until_.end() ? previous->second : now + options_.stale_route_hold;
+    wanted[prefix] = next_hop;  // ExpireHeld removes it when its time is over
+  }
+  held_until_ = std::move(held);
+  LearnedChanges changed;
+  for (const auto& [prefix, next_hop] : wanted) {
+    auto old = installed_.find(prefix);
+    if (old == installed_.end() || old->second != next_hop) changed[prefix] = next_hop;
+  }
+  for (const auto& [prefix, next_hop] : installed_) {
+    if (!wanted.count(prefix)) changed[prefix] = std::nullopt;
+  }
+  installed_ = std::move(wanted);
+  return changed;
+}
+
+LearnedChanges RoutedController::WantChanged(const LearnedChanges& learned_changes) {
+  const Clock::TimePoint now = clock_.Now();
+  LearnedChanges changed;
+  for (const auto& [prefix, next_hop] : learned_changes) {
+    auto old = installed_.find(prefix);
+    if (next_hop) {
+      held_until_.erase(prefix);
+      if (old != installed_.end() && old->second == *next_hop) continue;
+      installed_[prefix] = *next_hop;
+      changed[prefix] = next_hop;
+      continue;
+    }
+    if (old == installed_.end()) continue;
+    if (NodeOwns(prefix, old->second)) {
+      if (held_until_.emplace(prefix, now + options_.stale_route_hold).second) {
+        KR_LOG(INFO) << "route " << prefix.ToString() << " via " << old->second.ToString()
+                     << " left BGP while the node still claims it: held";
+      }
+      continue;
+    }
+    installed_.erase(old);
+    changed[prefix] = std::nullopt;
+  }
+  return changed;
+}
+
+LearnedChanges RoutedController::ExpireHeld() {
+  const Clock::TimePoint now = clock_.Now();
+  LearnedChanges changed;
+  for (auto it = held_until_.begin(); it != held_until_.end();) {
+    if (now < it->second) {
+      ++it;
+      continue;
+    }
+    auto route = installed_.find(it->first);
+    if (route != installed_.end()) {
+      KR_LOG(INFO) << "route " << it->first.ToString() << " via " << route->second.ToString()
+                   << " held too long without BGP: removed";
+      installed_.erase(route);
+    }
+    changed[it->first] = std::nullopt;
+    it = held_until_.erase(it);
+  }
+  return changed;
 }
 
 void RoutedController::ExportPeerMetrics(bool full) {

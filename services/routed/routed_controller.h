@@ -20,9 +20,14 @@
 //      next hop, except for prefixes we originate; a route that leaves the Loc-RIB while the
 //      bus still shows a node owning that pod CIDR at that next hop is held for
 //      options.stale_route_hold (its speaker may be restarting, or ours recreated its
-//      sessions); a deleted node's routes go at once. The kernel is written (dump and diff,
-//      our protocol, main table only) when the wanted routes change, after a failure, and on
-//      full syncs; a poll with an unchanged Loc-RIB generation does not even copy the RIB.
+//      sessions); a deleted node's routes go at once. The kernel (our protocol, main table
+//      only) is written incrementally (route_install.h): a Loc-RIB change is followed through
+//      BgpControl::TakeLocRibChanges, and only the prefixes whose kernel route changed are
+//      written, in one batch, without a dump. The whole kernel is dumped and diffed at start,
+//      on full syncs (repairing routes changed behind our back) and after a failed write; the
+//      whole Loc-RIB is copied again on full syncs, when the nodes or our prefixes changed, and
+//      when the changes are not known (a new speaker). A poll with an unchanged Loc-RIB
+//      generation reads nothing.
 //      Routes found in the kernel at start that match a node's pod CIDR and address are
 //      adopted as held, so a restart of routed does not remove them before BGP converges.
 //
@@ -60,22 +65,11 @@
 #include "services/routed/bgp_control.h"
 #include "services/routed/bgp_plan.h"
 #include "services/routed/node_view.h"
+#include "services/routed/route_install.h"
 #include "services/routed/routed_metrics.h"
 #include "services/routed/routed_options.h"
 
 namespace kr::routed {
-
-// A best route learned from a peer, about to become a kernel route.
-struct LearnedRoute {
-  bgp::IpPrefix prefix;
-  bgp::IpAddress next_hop;
-  auto operator<=>(const LearnedRoute&) const = default;
-};
-
-// How a learned route becomes a kernel route. The default: a plain route via the next hop
-// in the main table. The overlay may install its own (through a tunnel); nullopt skips it.
-using RouteShaper = std::function<std::optional<route::Route>(const LearnedRoute&)>;
-std::optional<route::Route> PlainRoute(const LearnedRoute& learned);
 
 // What a node hook sees: every node on the bus as published, ours by name.
 struct NodesSnapshot {
@@ -136,7 +130,22 @@ class RoutedController final : public Controller {
   Status SyncSpeaker(const NodeView& self);
   Status SyncCni(const NodeView& self, bool full);
   Status SyncRoutes(const NodeView& self, bool full);
-  std::map<bgp::IpPrefix, bgp::IpAddress> LearnedFromRib(const NodeView& self);
+  // The next hop of a Loc-RIB best route as a kernel route wants it; nullopt for routes we
+  // originate, prefixes that are ours (`local`) and next hops that are unusable or ours.
+  static std::optional<bgp::IpAddress> UsableNextHop(const NodeView& self,
+                                                     const std::set<bgp::IpPrefix>& local,
+                                                     const bgp::IpPrefix& prefix, bgp::PeerId from,
+                                                     const bgp::IpAddress& next_hop);
+  std::set<bgp::IpPrefix> LocalPrefixes(const NodeView& self) const;
+  LearnedRoutes LearnedFromRib(const NodeView& self);
+  // Updates learned_, returning its changed entries.
+  LearnedChanges ReplaceLearned(LearnedRoutes learned);
+  LearnedChanges ApplyLocRibChanges(const NodeView& self, const bgp::LocRibChanges& changes);
+  // installed_ from learned_, held routes recomputed for every installed route (the nodes may
+  // have changed), or only for the prefixes in `changed`; returns installed_'s changes.
+  LearnedChanges WantAll();
+  LearnedChanges WantChanged(const LearnedChanges& changed);
+  LearnedChanges ExpireHeld();
   bool NodeOwns(const bgp::IpPrefix& prefix, const bgp::IpAddress& next_hop) const;
   Status AdoptKernelRoutes();
   void ExportPeerMetrics(bool full);
@@ -168,13 +177,14 @@ class RoutedController final : public Controller {
   std::vector<std::string> cni_written_for_;  // pod CIDRs of the last successful CNI write
   bool adopted_ = false;                      // kernel routes read once after start
   bool nodes_changed_ = true;  // since the last sync: the plan and our prefixes may differ
-  std::optional<uint64_t> learned_generation_;         // of the Loc-RIB learned_ came from
-  bool rib_changed_ = false;                           // in the last sync
-  std::map<bgp::IpPrefix, bgp::IpAddress> learned_;    // last Loc-RIB view
-  Clock::TimePoint peer_metrics_at_{};                 // last ExportPeerMetrics
-  std::map<bgp::IpPrefix, bgp::IpAddress> installed_;  // what the kernel should hold
+  std::optional<uint64_t> learned_generation_;  // of the Loc-RIB learned_ came from
+  bool rib_changed_ = false;                    // in the last sync
+  LearnedRoutes learned_;                       // last Loc-RIB view
+  Clock::TimePoint peer_metrics_at_{};          // last ExportPeerMetrics
+  LearnedRoutes installed_;                     // what the kernel should hold
   std::map<bgp::IpPrefix, Clock::TimePoint> held_until_;
-  bool routes_dirty_ = true;  // the last kernel write failed or never happened
+  RouteInstaller installer_;
+  bool routes_dirty_ = true;  // the last kernel write failed or never happened: dump and diff
 };
 
 }  // namespace kr::routed

@@ -48,6 +48,34 @@ std::string RoutesText(const std::vector<route::Route>& routes) {
   return text;
 }
 
+// The fake kernel, remembering every route write and dump, to check that a sync is minimal.
+class RecordingKernel final : public FakeRouteKernel {
+ public:
+  Status AddRoute(const route::Route& r) override {
+    ops.push_back("add " + r.ToString());
+    return FakeRouteKernel::AddRoute(r);
+  }
+  Status ReplaceRoute(const route::Route& r) override {
+    ops.push_back("replace " + r.ToString());
+    return FakeRouteKernel::ReplaceRoute(r);
+  }
+  Status DeleteRoute(const route::Route& r) override {
+    ops.push_back("delete " + r.ToString());
+    return FakeRouteKernel::DeleteRoute(r);
+  }
+  Expected<std::vector<route::Route>> DumpRoutes(const route::RouteFilter& filter) override {
+    ++dumps;
+    return FakeRouteKernel::DumpRoutes(filter);
+  }
+  void Forget() {
+    ops.clear();
+    dumps = 0;
+  }
+
+  std::vector<std::string> ops;
+  int dumps = 0;
+};
+
 struct Fixture {
   explicit Fixture(RoutedOptions o = Options(), CniSeam cni = {})
       : metrics(registry), controller(o, bgp, kernel, &metrics, std::move(cni), clock) {}
@@ -76,7 +104,7 @@ struct Fixture {
   metrics::Registry registry;
   RoutedMetrics metrics;
   FakeBgpControl bgp;
-  FakeRouteKernel kernel;
+  RecordingKernel kernel;
   FakeClock clock;
   StopSource stop;
   RoutedController controller;
@@ -132,6 +160,101 @@ TEST_CASE("routed: learned routes become kernel routes via their next hop, excep
   CHECK(f.kernel.route_writes() == writes);
   CHECK(f.bgp.loc_rib_calls() == reads);  // the Loc-RIB generation did not move
   CHECK(f.Metric("kr_routed_kernel_routes") == 2);
+}
+
+TEST_CASE("routed: a Loc-RIB change writes only the changed prefixes, without a dump") {
+  Fixture f;
+  f.ThreeNodes();
+  for (int i = 0; i < 20; ++i) f.bgp.Learn("198.18." + std::to_string(i) + ".0/24", "192.0.2.2");
+  f.Sync(SyncKind::kFull);
+  REQUIRE(f.kernel.OurRoutes().size() == 20);
+  const int reads = f.bgp.loc_rib_calls();
+
+  SECTION("a new prefix: one add") {
+    f.kernel.Forget();
+    f.bgp.Learn("10.244.3.0/24", "192.0.2.3");
+    f.Sync();
+    CHECK(f.kernel.ops ==
+          std::vector<std::string>{"add 10.244.3.0/24 via 192.0.2.3 table 254 metric 0"});
+  }
+  SECTION("a prefix moves to another next hop: one replace") {
+    f.kernel.Forget();
+    f.bgp.Learn("198.18.7.0/24", "192.0.2.3");
+    f.Sync();
+    CHECK(f.kernel.ops ==
+          std::vector<std::string>{"replace 198.18.7.0/24 via 192.0.2.3 table 254 metric 0"});
+  }
+  SECTION("a prefix no node claims leaves BGP: one delete") {
+    f.kernel.Forget();
+    f.bgp.Forget("198.18.7.0/24");
+    f.Sync();
+    CHECK(f.kernel.ops ==
+          std::vector<std::string>{"delete 198.18.7.0/24 via 192.0.2.2 table 254 metric 0"});
+  }
+  CHECK(f.kernel.dumps == 0);
+  CHECK(f.bgp.loc_rib_calls() == reads);  // followed by changes, not copied again
+  CHECK(f.kernel.OurRoutes().size() == f.controller.kernel_routes().size());
+  CHECK(f.Metric("kr_routed_kernel_routes") ==
+        static_cast<double>(f.controller.kernel_routes().size()));
+}
+
+TEST_CASE(
+    "routed: without known Loc-RIB changes, the table is copied and still only changes written") {
+  Fixture f;
+  f.bgp.set_track_changes(false);
+  f.ThreeNodes();
+  f.bgp.Learn("10.244.2.0/24", "192.0.2.2");
+  f.Sync(SyncKind::kFull);
+  f.kernel.Forget();
+  const int reads = f.bgp.loc_rib_calls();
+  f.bgp.Learn("10.244.3.0/24", "192.0.2.3");
+  f.Sync();
+  CHECK(f.bgp.loc_rib_calls() == reads + 1);
+  CHECK(f.kernel.ops ==
+        std::vector<std::string>{"add 10.244.3.0/24 via 192.0.2.3 table 254 metric 0"});
+  CHECK(f.kernel.dumps == 0);
+}
+
+TEST_CASE("routed: a kernel route removed or changed behind our back is repaired by a full sync") {
+  Fixture f;
+  f.ThreeNodes();
+  f.bgp.Learn("10.244.2.0/24", "192.0.2.2");
+  f.bgp.Learn("10.244.3.0/24", "192.0.2.3");
+  f.Sync(SyncKind::kFull);
+  REQUIRE(f.kernel.OurRoutes().size() == 2);
+  const route::Route b{.destination = route::IpPrefix::FromString("10.244.2.0/24"),
+                       .next_hops = {{.gateway = route::IpAddress::FromString("192.0.2.2")}}};
+  REQUIRE(f.kernel.DeleteRoute(b).ok());  // someone else's `ip route del ... proto 17`
+  f.kernel.Forget();
+
+  // Incremental syncs trust what they wrote: nothing to do while the Loc-RIB stays.
+  f.Sync();
+  CHECK(f.kernel.ops.empty());
+  CHECK(f.kernel.OurRoutes().size() == 1);
+
+  f.Sync(SyncKind::kFull);
+  CHECK(f.kernel.dumps == 1);
+  CHECK(f.kernel.ops ==
+        std::vector<std::string>{"add 10.244.2.0/24 via 192.0.2.2 table 254 metric 0"});
+  CHECK(f.Kernel() ==
+        "10.244.2.0/24 via 192.0.2.2 table 254 metric 0\n"
+        "10.244.3.0/24 via 192.0.2.3 table 254 metric 0\n");
+}
+
+TEST_CASE("routed: a failed incremental write is repaired by dump and diff on the next sync") {
+  Fixture f;
+  f.ThreeNodes();
+  f.bgp.Learn("10.244.2.0/24", "192.0.2.2");
+  f.Sync(SyncKind::kFull);
+  f.bgp.Learn("10.244.3.0/24", "192.0.2.3");
+  f.kernel.FailNextCall(Error{ENOBUFS, "injected"});
+  CHECK_FALSE(f.controller.Sync(SyncKind::kIncremental, f.stop.token()).ok());
+  CHECK(f.kernel.OurRoutes().size() == 1);
+  f.kernel.Forget();
+  f.Sync();
+  CHECK(f.kernel.dumps == 1);
+  CHECK(f.kernel.ops ==
+        std::vector<std::string>{"add 10.244.3.0/24 via 192.0.2.3 table 254 metric 0"});
 }
 
 TEST_CASE("routed: a deleted node loses its peer and its routes at once") {

@@ -15,16 +15,10 @@
 //       <builddir>/services/routed/kr-routed
 #define CATCH_CONFIG_RUNNER  // main() below takes the daemon's path first
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,18 +26,20 @@
 #include "common/bus/publisher.h"
 #include "common/model/node.h"
 #include "common/route/ip_prefix.h"
+#include "services/routed/bgp/control/control_client.h"
 #include "services/routed/overlay/tunnel_name.h"
 #include "test/privileged/bgp/daemon.h"
 #include "test/support/netns.h"
+#include "test/support/tcp_probe.h"
 
 namespace kr::routed {
 namespace {
 
 using namespace std::chrono_literals;
+using test::ConnectAndSeeSource;
 using test::Daemon;
 using test::NetNs;
 using test::TempDir;
-using test::UniqueFd;
 using test::WaitFor;
 
 std::string g_routed_path;
@@ -54,53 +50,6 @@ bool Contains(const std::string& text, const std::string& part) {
 
 long Counter(const NetNs& ns, const std::string& ifname, const std::string& counter) {
   return std::stol(ns.ExecOrThrow({"cat", "/sys/class/net/" + ifname + "/statistics/" + counter}));
-}
-
-sockaddr_in Address(const std::string& ip, uint16_t port) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  inet_pton(AF_INET, ip.c_str(), &sin.sin_addr);
-  return sin;
-}
-
-// A TCP connection from `from` to a listener on to_ip in `to`; returns the source address the
-// listener saw (getpeername of the accepted socket), or "error: ...".
-std::string ConnectAndSeeSource(const NetNs& from, const NetNs& to, const std::string& to_ip) {
-  UniqueFd listener = to.Run([&] {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const int on = 1;
-    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    const sockaddr_in sin = Address(to_ip, 9090);
-    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&sin), sizeof sin) != 0 ||
-        listen(fd.get(), 4) != 0) {
-      throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
-    }
-    return fd;
-  });
-  int connect_errno = 0;
-  UniqueFd client = from.Run([&] {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    timeval timeout{10, 0};  // a bound for a broken path, not a synchronization
-    setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    const sockaddr_in remote = Address(to_ip, 9090);
-    if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&remote), sizeof remote) != 0) {
-      connect_errno = errno;
-      return UniqueFd();
-    }
-    return fd;
-  });
-  if (!client.valid()) return std::string("error: connect: ") + std::strerror(connect_errno);
-  pollfd ready{listener.get(), POLLIN, 0};
-  if (poll(&ready, 1, 10000) != 1) return "error: nothing to accept";
-  UniqueFd accepted(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!accepted.valid()) return std::string("error: accept: ") + std::strerror(errno);
-  sockaddr_in peer{};
-  socklen_t length = sizeof peer;
-  getpeername(accepted.get(), reinterpret_cast<sockaddr*>(&peer), &length);
-  char text[INET_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
-  return text;
 }
 
 struct NodeSpec {
@@ -176,6 +125,20 @@ struct Cluster {
   std::string BusDir() const { return dir.path() + "/bus"; }
   std::string LogPath(const Node& n) const { return dir.path() + "/" + n.spec.name + ".log"; }
   std::string Log(const Node& n) const { return test::RunCommand({"cat", LogPath(n)}).output; }
+  // What a failure needs to be understood: the daemon's log, its BGP sessions and Loc-RIB
+  // (over its control socket), every route and link of the node.
+  std::string Diagnostics(const Node& n) const {
+    std::string out = n.spec.name + " log:\n" + Log(n);
+    for (const char* command : {"neighbors", "rib"}) {
+      auto answer =
+          bgp::control::Ask(dir.path() + "/" + n.spec.name + ".sock", {.command = command}, 5s);
+      out += std::string("\nbgp ") + command + ": " +
+             (answer ? answer->dump() : "error: " + answer.error().message);
+    }
+    out += "\nroutes:\n" + n.ns.Exec({"ip", "route", "show"}).output;
+    out += "links:\n" + n.ns.Exec({"ip", "-d", "link", "show"}).output;
+    return out;
+  }
 
   void StartRouted(Node& n, bool overlay) {
     n.routed.reset();
@@ -210,17 +173,20 @@ TEST_CASE("routed daemons in two subnets: iBGP through a router, pod traffic thr
   // Each node routes the other's pod CIDR through its tunnel to the other (our protocol 17).
   const std::string tunnel_a = TunnelTo(kB);  // on a, towards b
   const std::string tunnel_b = TunnelTo(kA);
+  bool routed = true;
   for (const auto& [node, peer, tunnel] :
        {std::tuple{&c.a, &kB, tunnel_a}, std::tuple{&c.b, &kA, tunnel_b}}) {
-    const bool routed = WaitFor(
-        [&] {
-          return Contains(node->Routes(),
-                          peer->pod_cidr + " dev " + tunnel + " scope link src " + node->spec.ip);
-        },
-        120s);
-    INFO(node->spec.name << " log:\n" << c.Log(*node) << "\nroutes:\n" << node->Routes());
-    REQUIRE(routed);
+    routed =
+        routed && WaitFor(
+                      [&] {
+                        return Contains(node->Routes(), peer->pod_cidr + " dev " + tunnel +
+                                                            " scope link src " + node->spec.ip);
+                      },
+                      120s);
   }
+  // Gathered only on failure (INFO would build it every run).
+  if (!routed)
+    FAIL("no route through the tunnel\n" << c.Diagnostics(c.a) << "\n\n" << c.Diagnostics(c.b));
   std::printf("overlay routes through tunnels on both nodes after %.1f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   const std::string details = c.a.ns.ExecOrThrow({"ip", "-d", "link", "show", tunnel_a});

@@ -52,6 +52,7 @@ bgp::SpeakerConfig SpeakerBgpControl::ToSpeakerConfig(const BgpPlan& plan) const
   if (settings_.on_loc_rib_change) {
     config.on_loc_rib_change = [wake = settings_.on_loc_rib_change](uint64_t) { wake(); };
   }
+  config.track_loc_rib_changes = true;  // RoutedController follows the Loc-RIB by changes
   for (const BgpPeerSpec& spec : plan.peers) config.peers.push_back(ToPeerConfig(spec, plan));
   return config;
 }
@@ -171,6 +172,17 @@ std::vector<bgp::RibRoute> SpeakerBgpControl::LocRib() {
 uint64_t SpeakerBgpControl::LocRibGeneration() const {
   // A new speaker starts its count again: mix in how many there were.
   return speaker_ ? (speakers_created_ << 40) + speaker_->LocRibGeneration() : 0;
+}
+
+std::optional<bgp::LocRibChanges> SpeakerBgpControl::TakeLocRibChanges() {
+  if (!speaker_) return std::nullopt;
+  bgp::LocRibChanges changes = speaker_->TakeLocRibChanges();
+  // A new speaker's journal starts empty: the old one's routes that it lacks are not in it.
+  if (changes_taken_from_ != speakers_created_) {
+    changes_taken_from_ = speakers_created_;
+    return std::nullopt;
+  }
+  return changes;
 }
 
 }  // namespace kr::routed

@@ -45,6 +45,7 @@ class SpeakerBgpControl final : public BgpControl {
   // Speakers created so far (1 after the first Configure; each later one is a restart).
   size_t speakers_created() const { return speakers_created_; }
   uint64_t LocRibGeneration() const override;  // a new speaker counts as a change
+  std::optional<bgp::LocRibChanges> TakeLocRibChanges() override;
 
   // The running speaker (null before the first Configure) and our ASN, for read-only queries
   // from other threads; the speaker stays alive while the caller holds it. Thread-safe.
@@ -69,6 +70,7 @@ class SpeakerBgpControl final : public BgpControl {
   std::optional<uint32_t> applied_cluster_id_;
   std::set<bgp::IpPrefix> originated_;
   size_t speakers_created_ = 0;
+  size_t changes_taken_from_ = 0;  // the speaker (by speakers_created_) last taken from
 };
 
 // Session parameters for one peer spec of `plan` (exposed for tests): external peers get

@@ -52,6 +52,7 @@ struct Peer::Connection {
   std::deque<std::vector<uint8_t>> queue;
   bool writing = false;
   bool closing = false;
+  bool connect_handled = false;  // outgoing: TcpEstablished dispatched (maybe before the handler)
   std::shared_ptr<size_t> live;
 };
 
@@ -77,6 +78,27 @@ void Peer::Stop() {
 
 void Peer::Dispatch(const SessionEvent& event) {
   for (const SessionAction& action : fsm_.Handle(event)) Execute(action);
+  if (candidate_ && !connection_ && fsm_.started()) {
+    // The session's connection failed (say, the peer closed it with Cease / Connection
+    // Collision Resolution because it chose the other one) while a colliding connection
+    // waits: that one carries the session on.
+    AdoptCandidate({});
+  }
+}
+
+void Peer::AdoptCandidate(std::vector<DecodedMessage> messages) {
+  ConnectionPtr candidate = std::move(candidate_);
+  candidate_.reset();
+  candidate_messages_.clear();
+  if (fsm_.state() == SessionState::kIdle) Dispatch(event::Start{.passive_tcp = true});
+  connection_ = candidate;
+  boost::system::error_code ec;
+  local_address_ = FromAsio(candidate->socket.local_endpoint(ec).address());
+  Dispatch(event::TcpEstablished{.open_already_sent = true});
+  for (DecodedMessage& message : messages) {
+    if (connection_ != candidate) return;
+    Dispatch(event::Received{std::move(message)});
+  }
 }
 
 void Peer::Execute(const SessionAction& action) {
@@ -140,15 +162,28 @@ void Peer::Connect() {
     return;
   }
   connection->socket.async_connect(remote, [this, connection](boost::system::error_code error) {
-    if (connection != connection_) return;
+    if (connection != connection_ || connection->connect_handled) return;
     if (error) {
       OnConnectionLost(connection, "connect: " + error.message());
       return;
     }
-    local_address_ = FromAsio(connection->socket.local_endpoint().address());
-    Dispatch(event::TcpEstablished{});
-    StartReading(connection);
+    OnConnected(connection);
   });
+}
+
+void Peer::OnConnected(const ConnectionPtr& connection) {
+  connection->connect_handled = true;
+  boost::system::error_code ec;
+  local_address_ = FromAsio(connection->socket.local_endpoint(ec).address());
+  Dispatch(event::TcpEstablished{});
+  StartReading(connection);
+}
+
+bool Peer::OutgoingConnected() const {
+  if (!connection_ || !connection_->outgoing || connection_->connect_handled) return false;
+  boost::system::error_code ec;
+  connection_->socket.remote_endpoint(ec);  // getpeername: fails until the handshake is done
+  return !ec;
 }
 
 void Peer::Accept(tcp::socket socket) {
@@ -158,7 +193,16 @@ void Peer::Accept(tcp::socket socket) {
     // Waiting out the backoff after a failure: restart now and take the connection (RFC 4271
     // 8.1.1, automatic start with passive TCP establishment). Refusing it instead lets two
     // backing-off speakers miss each other for ever longer.
-    Dispatch(event::Start{});
+    Dispatch(event::Start{.passive_tcp = true});
+  }
+  if (fsm_.state() == SessionState::kConnect && OutgoingConnected()) {
+    // Our connect has completed in the kernel, so the peer may already have accepted it and
+    // dropped its own attempt (this one) for it. Dropping ours too would leave both sides
+    // without a session, retrying in lockstep. Take ours up first; the incoming connection
+    // then collides in OpenSent below and the BGP identifiers pick the survivor on both sides.
+    // Conversely, while ours is still handshaking the peer cannot hold it yet, so giving it up
+    // for the peer's connection is safe.
+    OnConnected(connection_);
   }
   const SessionState state = fsm_.state();
   if (state == SessionState::kConnect || state == SessionState::kActive) {
@@ -265,28 +309,25 @@ void Peer::OnFrames(const ConnectionPtr& connection) {
 }
 
 void Peer::OnCandidateOpen(const OpenMessage& open, std::vector<DecodedMessage> messages) {
-  ConnectionPtr candidate = std::move(candidate_);
-  candidate_.reset();
   const bool current_is_ours = connection_ && connection_->outgoing;
-  const bool keep_current = fsm_.state() == SessionState::kEstablished || !connection_ ||
-                            !current_is_ours ||  // both incoming: keep the first
-                            KeepLocallyInitiated(fsm_.config().router_id, open.bgp_identifier);
+  const bool keep_current =
+      connection_ && (fsm_.state() == SessionState::kEstablished ||
+                      !current_is_ours ||  // both incoming: keep the first
+                      KeepLocallyInitiated(fsm_.config().router_id, open.bgp_identifier));
   const NotificationMessage cease{err::kCease, err::kConnectionCollisionResolution, {}};
-  if (keep_current && connection_) {
-    Write(candidate, EncodeMessage(cease));
-    CloseAfterWrite(candidate);
+  if (keep_current) {
+    Write(candidate_, EncodeMessage(cease));
+    CloseAfterWrite(candidate_);
+    candidate_.reset();
+    candidate_messages_.clear();
     return;
   }
-  Write(connection_, EncodeMessage(cease));
-  CloseAfterWrite(connection_);
-  connection_ = candidate;
-  boost::system::error_code ec;
-  local_address_ = FromAsio(candidate->socket.local_endpoint(ec).address());
-  Dispatch(event::TcpEstablished{.open_already_sent = true});
-  for (DecodedMessage& message : messages) {
-    if (connection_ != candidate) return;
-    Dispatch(event::Received{std::move(message)});
+  if (connection_) {
+    Write(connection_, EncodeMessage(cease));
+    CloseAfterWrite(connection_);
+    connection_.reset();
   }
+  AdoptCandidate(std::move(messages));
 }
 
 void Peer::OnConnectionLost(const ConnectionPtr& connection, const std::string& reason) {

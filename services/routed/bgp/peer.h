@@ -5,9 +5,14 @@
 // listener hands incoming connections to Accept(). A connection arriving while another one
 // is in OpenSent/OpenConfirm is kept as a candidate until its OPEN names the peer's BGP
 // identifier, then RFC 4271 6.8 picks the survivor and the loser gets Cease / Connection
-// Collision Resolution. A connection arriving while the FSM sits in Idle waiting out its
-// connect-retry backoff restarts the FSM and is taken (RFC 4271 8.1.1 event 5), so two
-// backing-off speakers cannot keep refusing each other.
+// Collision Resolution; if the session's own connection fails first (the peer may end it with
+// that Cease), the candidate carries the session on. A connection arriving while our connect is
+// in flight replaces it only while our handshake is unfinished (the peer cannot hold ours
+// yet); once the kernel has completed ours, ours goes to OpenSent first and the new one
+// collides as above, so two speakers whose connects cross never both drop the one the other
+// kept. A connection arriving while the FSM sits in Idle waiting out its connect-retry backoff
+// restarts the FSM passively and is taken (RFC 4271 8.1.1 event 5), so two backing-off
+// speakers cannot keep refusing each other.
 //
 // Threading: every method must be called on the io_context's (single) thread, and the
 // callbacks run there. The owner keeps the Peer alive until the io_context has stopped.
@@ -93,11 +98,18 @@ class Peer {
   void Dispatch(const SessionEvent& event);
   void Execute(const SessionAction& action);
   void Connect();
+  // Our outgoing connection is up: the FSM hears of it and reading starts (once per connection).
+  void OnConnected(const ConnectionPtr& connection);
+  // The handshake of our outgoing connection has completed, its handler has not run yet.
+  bool OutgoingConnected() const;
   void StartTimer(TimerKind kind, uint32_t seconds);
   void StopTimer(TimerKind kind);
   void StartReading(const ConnectionPtr& connection);
   void OnFrames(const ConnectionPtr& connection);
   void OnCandidateOpen(const OpenMessage& open, std::vector<DecodedMessage> messages);
+  // The colliding connection becomes the session's (restarting the FSM if it went Idle), and
+  // `messages` already received on it are handled.
+  void AdoptCandidate(std::vector<DecodedMessage> messages);
   void OnConnectionLost(const ConnectionPtr& connection, const std::string& reason);
   void Write(const ConnectionPtr& connection, std::vector<uint8_t> bytes);
   void Flush(const ConnectionPtr& connection);

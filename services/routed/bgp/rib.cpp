@@ -356,7 +356,14 @@ void Rib::SetCandidate(PeerId peer, const IpPrefix& prefix, SharedAttributes sto
   for (const auto& [id, p] : peers_) {
     if (IsUp(id)) ExportTo(p, prefix, best, out);
   }
-  if (best_before != best_after || best_after == peer) ++generation_;
+  if (best_before != best_after || best_after == peer) {
+    ++generation_;
+    if (track_changes_) {
+      std::optional<BestRoute> now;
+      if (best) now = BestRoute{best->from, best->stored->next_hop};
+      changes_.push_back(LocRibChange{prefix, now});
+    }
+  }
 }
 
 void Rib::SelectBest(PrefixEntry& entry) const {

@@ -26,6 +26,7 @@
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "services/routed/bgp/afi_safi.h"
@@ -62,6 +63,18 @@ struct RibRoute {
   IpPrefix prefix;
   PathAttributes attributes;
   IpAddress next_hop;
+};
+
+// What a prefix's Loc-RIB best route is now, for owners that follow changes rather than copy
+// the table (the kernel routes): where it came from and its next hop.
+struct BestRoute {
+  PeerId from = kLocalPeer;
+  IpAddress next_hop;
+  bool operator==(const BestRoute&) const = default;
+};
+struct LocRibChange {
+  IpPrefix prefix;
+  std::optional<BestRoute> best;  // nullopt: the prefix left the Loc-RIB
 };
 
 struct OutgoingRoute {
@@ -110,6 +123,10 @@ class Rib {
   // Bumped whenever a Loc-RIB entry appears, disappears or changes (its best route or that
   // route's attributes), so an owner can tell cheaply whether to look again.
   uint64_t generation() const { return generation_; }
+  // With tracking on, every generation bump also records the prefix's new best route, kept
+  // until TakeLocRibChanges() (in order; a prefix may appear more than once, the last wins).
+  void TrackLocRibChanges(bool on) { track_changes_ = on; }
+  std::vector<LocRibChange> TakeLocRibChanges() { return std::exchange(changes_, {}); }
 
   // RFC 4271 9.1.2.2: whether `a` is preferred over `b`. Routes from unknown peers (gone)
   // never win.
@@ -176,6 +193,8 @@ class Rib {
   std::unordered_map<PeerId, PrefixMap<SharedAttributes>> adj_out_;
   mutable std::optional<RibRoute> best_view_;  // what Best() points to
   uint64_t generation_ = 0;
+  bool track_changes_ = false;
+  std::vector<LocRibChange> changes_;
   uint32_t clock_ = 0;
 
  public:

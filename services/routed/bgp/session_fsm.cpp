@@ -60,7 +60,7 @@ std::vector<SessionAction> SessionFsm::Handle(const SessionEvent& event) {
   Actions out;
   std::visit(
       Overloaded{
-          [&](const event::Start&) { OnStart(out); },
+          [&](const event::Start& e) { OnStart(e.passive_tcp, out); },
           [&](const event::Stop&) { OnStop(out); },
           [&](const event::TimerExpired& e) { OnTimer(e.kind, out); },
           [&](const event::TcpEstablished& e) { OnTcpEstablished(e.open_already_sent, out); },
@@ -76,12 +76,12 @@ std::vector<SessionAction> SessionFsm::Handle(const SessionEvent& event) {
   return out;
 }
 
-void SessionFsm::OnStart(Actions& out) {
+void SessionFsm::OnStart(bool passive_tcp, Actions& out) {
   started_ = true;
   if (state_ != SessionState::kIdle) return;
   if (retry_delay_ == 0) retry_delay_ = config_.connect_retry_seconds;
   out.push_back(action::StartTimer{TimerKind::kConnectRetry, retry_delay_});
-  if (config_.passive) {
+  if (config_.passive || passive_tcp) {
     state_ = SessionState::kActive;
   } else {
     state_ = SessionState::kConnect;
@@ -114,7 +114,7 @@ void SessionFsm::OnTimer(TimerKind kind, Actions& out) {
   switch (kind) {
     case TimerKind::kConnectRetry:
       if (state_ == SessionState::kIdle) {
-        if (started_) OnStart(out);
+        if (started_) OnStart(false, out);
       } else if (state_ == SessionState::kConnect || state_ == SessionState::kActive) {
         out.push_back(action::StartTimer{TimerKind::kConnectRetry, retry_delay_});
         if (!config_.passive) {

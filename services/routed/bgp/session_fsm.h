@@ -71,7 +71,11 @@ struct NegotiatedSession {
 };
 
 namespace event {
-struct Start {};
+struct Start {
+  // RFC 4271 event 5 (automatic start with passive TCP establishment): wait in Active for a
+  // connection instead of opening one, because the owner is about to hand one over.
+  bool passive_tcp = false;
+};
 struct Stop {};  // administrative: Cease / Administrative Shutdown, no automatic restart
 struct TimerExpired {
   TimerKind kind;
@@ -150,7 +154,7 @@ class SessionFsm {
 
  private:
   using Actions = std::vector<SessionAction>;
-  void OnStart(Actions& out);
+  void OnStart(bool passive_tcp, Actions& out);
   void OnStop(Actions& out);
   void OnTimer(TimerKind kind, Actions& out);
   void OnTcpEstablished(bool open_already_sent, Actions& out);

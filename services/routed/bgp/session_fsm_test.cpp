@@ -111,6 +111,29 @@ TEST_CASE("bgp fsm: passive peer waits in Active and never connects", "[bgp]") {
   CHECK(FindSent(a) != nullptr);
 }
 
+TEST_CASE("bgp fsm: a restart with passive TCP takes the offered connection, connects later",
+          "[bgp]") {
+  SessionFsm fsm(Config());
+  fsm.Handle(event::Start{});
+  fsm.Handle(event::TcpEstablished{});
+  fsm.Handle(event::TcpFailed{"reset"});
+  REQUIRE(fsm.state() == SessionState::kIdle);
+  // An incoming connection during the backoff: no connect of our own to race with it.
+  auto a = fsm.Handle(event::Start{.passive_tcp = true});
+  CHECK(fsm.state() == SessionState::kActive);
+  CHECK(Find<action::Connect>(a) == nullptr);
+  CHECK(FindTimer(a, TimerKind::kConnectRetry) != nullptr);
+  a = fsm.Handle(event::TcpEstablished{});
+  CHECK(fsm.state() == SessionState::kOpenSent);
+  CHECK(FindSent(a) != nullptr);
+  // Had that connection failed, the retry would connect as usual.
+  fsm.Handle(event::TcpFailed{"reset"});
+  fsm.Handle(event::Start{.passive_tcp = true});
+  a = fsm.Handle(event::TimerExpired{TimerKind::kConnectRetry});
+  CHECK(fsm.state() == SessionState::kConnect);
+  CHECK(Find<action::Connect>(a) != nullptr);
+}
+
 TEST_CASE("bgp fsm: a wrong peer AS is refused with OPEN error Bad Peer AS", "[bgp]") {
   SessionFsm fsm(Config());
   fsm.Handle(event::Start{});

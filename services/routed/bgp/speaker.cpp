@@ -51,8 +51,9 @@ Expected<std::unique_ptr<Speaker>> Speaker::Create(SpeakerConfig config) {
     if (Status s = speaker->Listen(); !s) return s.error();
   }
   speaker->Tick();
+  speaker->rib_.TrackLocRibChanges(speaker->config_.track_loc_rib_changes);
   for (const IpPrefix& prefix : speaker->config_.originate) speaker->rib_.Originate(prefix);
-  speaker->loc_rib_generation_.store(speaker->rib_.generation());
+  speaker->PublishLocRib();
   speaker->notified_generation_ = speaker->rib_.generation();
   std::vector<PeerConfig> peers = std::move(speaker->config_.peers);
   speaker->config_.peers.clear();
@@ -321,9 +322,23 @@ void Speaker::Commit(const std::vector<OutgoingRoute>& routes) {
   const uint64_t generation = rib_.generation();
   if (generation != notified_generation_) {
     notified_generation_ = generation;
-    loc_rib_generation_.store(generation);
+    PublishLocRib();
     if (config_.on_loc_rib_change) config_.on_loc_rib_change(generation);
   }
+}
+
+void Speaker::PublishLocRib() {
+  if (config_.track_loc_rib_changes) {
+    std::vector<LocRibChange> changes = rib_.TakeLocRibChanges();
+    std::lock_guard lock(journal_mu_);
+    for (LocRibChange& c : changes) journal_[c.prefix] = c.best;
+  }
+  loc_rib_generation_.store(rib_.generation());
+}
+
+LocRibChanges Speaker::TakeLocRibChanges() {
+  std::lock_guard lock(journal_mu_);
+  return std::exchange(journal_, {});
 }
 
 void Speaker::SendTo(PeerId id, const std::vector<const OutgoingRoute*>& routes) {

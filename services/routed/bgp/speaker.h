@@ -49,6 +49,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -81,7 +82,12 @@ struct SpeakerConfig {
   std::vector<AfiSafi> forwarding_preserved;  // F bit for these families
   // Called on the io thread after the Loc-RIB changed; see above. Must not block.
   std::function<void(uint64_t generation)> on_loc_rib_change;
+  // Keep a journal of changed prefixes for TakeLocRibChanges() (see there).
+  bool track_loc_rib_changes = false;
 };
+
+// Per prefix whose Loc-RIB best route changed: the best route now (nullopt: gone).
+using LocRibChanges = std::map<IpPrefix, std::optional<BestRoute>>;
 
 struct NeighborStatus {
   PeerId id = 0;  // the RIB's id for it: RibRoute::from of the routes it sent
@@ -138,6 +144,13 @@ class Speaker {
   Expected<std::vector<RouteStatus>> AdjRibOut(const IpAddress& neighbor);
   // Changes whenever the Loc-RIB changes; never waits for the io thread.
   uint64_t LocRibGeneration() const { return loc_rib_generation_.load(); }
+  // With SpeakerConfig::track_loc_rib_changes: the prefixes whose best route changed since the
+  // last call (since Create for the first), each with its best route as of its last change;
+  // empty without tracking. Thread-safe, never waits for the io thread. A change is in the
+  // journal before LocRibGeneration() shows it, so a caller that reads the generation, then
+  // takes the changes, has every change up to that generation (and maybe later ones). The
+  // journal holds at most one entry per prefix: unread, it grows to the prefixes that changed.
+  LocRibChanges TakeLocRibChanges();
 
  private:
   struct PeerSlot {
@@ -158,6 +171,8 @@ class Speaker {
   void ArmStaleTimer(PeerId id, uint16_t seconds);
   // Sends the routes and tells the owner when the Loc-RIB changed.
   void Commit(const std::vector<OutgoingRoute>& routes);
+  // Moves the RIB's recorded changes to the journal, then publishes the generation.
+  void PublishLocRib();
   void SendTo(PeerId id, const std::vector<const OutgoingRoute*>& routes);
   void ReapRetired();
   // Sets the RIB's clock (route ages) to now; before every RIB change that adds routes.
@@ -183,6 +198,8 @@ class Speaker {
   Rib rib_;
   uint64_t notified_generation_ = 0;
   std::atomic<uint64_t> loc_rib_generation_{0};
+  std::mutex journal_mu_;
+  LocRibChanges journal_;  // guarded by journal_mu_
   std::thread thread_;
 };
 

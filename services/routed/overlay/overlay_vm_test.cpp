@@ -7,15 +7,9 @@
 //
 // Run inside the VM by test/vm's runner:
 //   <builddir>/test/support/vm-run -- <builddir>/services/routed/overlay/routed_overlay_vm_test
-#include <arpa/inet.h>
 #include <net/if.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #include <catch2/catch.hpp>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -24,14 +18,15 @@
 #include "services/routed/overlay/tunnel_name.h"
 #include "services/routed/overlay/tunnel_syncer.h"
 #include "test/support/netns.h"
+#include "test/support/tcp_probe.h"
 
 namespace kr::routed::overlay {
 namespace {
 
 using route::IpAddress;
 using route::IpPrefix;
+using test::ConnectAndSeeSource;
 using test::NetNs;
-using test::UniqueFd;
 
 route::NetlinkRouteKernel KernelIn(const NetNs& ns) {
   return ns.Run([] {
@@ -47,49 +42,6 @@ int IfIndex(const NetNs& ns, const std::string& name) {
 
 long Counter(const NetNs& ns, const std::string& ifname, const std::string& counter) {
   return std::stol(ns.ExecOrThrow({"cat", "/sys/class/net/" + ifname + "/statistics/" + counter}));
-}
-
-sockaddr_in Address(const char* ip, uint16_t port) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  inet_pton(AF_INET, ip, &sin.sin_addr);
-  return sin;
-}
-
-// A TCP connection from `from` to a listener on to_ip in `to`; returns the source address the
-// listener saw (getpeername of the accepted socket), or "error: ..." .
-std::string ConnectAndSeeSource(const NetNs& from, const NetNs& to, const char* to_ip) {
-  UniqueFd listener = to.Run([&] {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const sockaddr_in sin = Address(to_ip, 9090);
-    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&sin), sizeof sin) != 0 ||
-        listen(fd.get(), 4) != 0) {
-      throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
-    }
-    return fd;
-  });
-  UniqueFd client = from.Run([&] {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    timeval timeout{10, 0};  // a bound for a broken path, not a synchronization
-    setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    const sockaddr_in remote = Address(to_ip, 9090);
-    if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&remote), sizeof remote) != 0) {
-      return UniqueFd();
-    }
-    return fd;
-  });
-  if (!client.valid()) return std::string("error: connect: ") + std::strerror(errno);
-  pollfd ready{listener.get(), POLLIN, 0};
-  if (poll(&ready, 1, 10000) != 1) return "error: nothing to accept";
-  UniqueFd accepted(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!accepted.valid()) return std::string("error: accept: ") + std::strerror(errno);
-  sockaddr_in peer{};
-  socklen_t length = sizeof peer;
-  getpeername(accepted.get(), reinterpret_cast<sockaddr*>(&peer), &length);
-  char text[INET_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
-  return text;
 }
 
 struct Node {

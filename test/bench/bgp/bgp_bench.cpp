@@ -4,8 +4,8 @@
 //   bgp_bench                 both parts
 //   bgp_bench receive [N]     N IPv4 routes (default 100,000) into the Loc-RIB / BIRD's table
 //   bgp_bench fib [N]         N pod CIDRs (default 5,000) learned and installed in the kernel:
-//                             ours with common/route SyncRoutes (protocol 17), BIRD with its
-//                             kernel protocol
+//                             ours with kr-routed's RoutedController (protocol 17), BIRD with
+//                             its kernel protocol
 //   --rounds R                repeat each side R times, alternating (default 1)
 //
 // Times run from the session reaching Established (ours: NeighborStatus::established_since;
@@ -39,7 +39,9 @@
 
 #include "common/route/netlink_route_kernel.h"
 #include "common/route/route_sync.h"
+#include "common/runtime/stop_token.h"
 #include "services/routed/bgp/speaker.h"
+#include "services/routed/routed_controller.h"
 #include "test/bench/bgp/mrt_writer.h"
 #include "test/privileged/bgp/daemon.h"
 #include "test/support/netns.h"
@@ -64,6 +66,10 @@ struct Figures {
   double peak_rss_mib = 0;
   double baseline_rss_mib = 0;  // ours only: the process before the speaker started
   double gobgpd_cpu = 0;        // CPU seconds gobgpd spent during the run (its work for us)
+  // CPU seconds of the side itself from its start to the end of the time (ours: this whole
+  // process from before the speaker starts; BIRD: the bird process): less at the mercy of
+  // other load than the time.
+  double cpu = 0;
 };
 
 // utime + stime of a process, in seconds.
@@ -221,25 +227,41 @@ class Wakeup {
   bool pending_ = false;
 };
 
-// The kernel routes for the Loc-RIB as kr-routed makes them (RoutedController::SyncRoutes:
-// every best route learned from a peer with a next hop, as routed's PlainRoute: via that next
-// hop in the main table).
-std::vector<route::Route> KernelRoutes(const std::vector<bgp::RibRoute>& rib) {
-  auto to_kernel = [](const bgp::IpAddress& a) {
-    return *route::IpAddress::FromBytes(a.is_v4() ? AF_INET : AF_INET6, a.bytes());
-  };
-  std::vector<route::Route> routes;
-  routes.reserve(rib.size());
-  for (const bgp::RibRoute& r : rib) {
-    if (r.from == bgp::kLocalPeer || r.next_hop.is_unspecified()) continue;
-    auto destination = route::IpPrefix::Make(to_kernel(r.prefix.address()), r.prefix.length());
-    if (!destination) continue;
-    route::Route k;
-    k.destination = *destination;
-    k.next_hops.push_back(route::NextHop{.gateway = to_kernel(r.next_hop)});
-    routes.push_back(std::move(k));
+// kr-routed's BgpControl over the benchmark's own speaker (whose peer is gobgpd): the
+// controller reads the Loc-RIB through it as through SpeakerBgpControl (generation, then the
+// changed prefixes); there is no plan to apply and nothing to originate.
+class BenchBgpControl final : public routed::BgpControl {
+ public:
+  explicit BenchBgpControl(bgp::Speaker& speaker) : speaker_(speaker) {}
+  Status Configure(const routed::BgpPlan&) override { return Status::Ok(); }
+  size_t SetOriginated(const std::set<bgp::IpPrefix>&) override { return 0; }
+  std::vector<bgp::NeighborStatus> Neighbors() override { return speaker_.Neighbors(); }
+  std::vector<bgp::RibRoute> LocRib() override { return speaker_.LocRib(); }
+  uint64_t LocRibGeneration() const override { return speaker_.LocRibGeneration(); }
+  std::optional<bgp::LocRibChanges> TakeLocRibChanges() override {
+    return speaker_.TakeLocRibChanges();
   }
-  return routes;
+
+ private:
+  bgp::Speaker& speaker_;
+};
+
+// kr-routed's controller for the node the speaker runs as (no CNI file, nothing originated):
+// its Sync is the daemon's, kernel routes included (services/routed/route_install.h).
+std::unique_ptr<routed::RoutedController> BenchController(routed::BgpControl& bgp,
+                                                          route::RouteKernel& kernel) {
+  routed::RoutedOptions options;
+  options.node_name = "bench";
+  options.enable_cni = false;
+  options.advertise_pod_cidr = false;
+  auto controller = std::make_unique<routed::RoutedController>(options, bgp, kernel, nullptr);
+  model::Node self;
+  self.name = "bench";
+  self.addresses = {{"InternalIP", "192.0.2.1"}};
+  self.pod_cidrs = {"198.51.100.0/24"};
+  controller->UpsertNode(self);
+  controller->MarkInSync();
+  return controller;
 }
 
 Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
@@ -250,6 +272,7 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
   ::malloc_trim(0);
   std::ofstream("/proc/self/clear_refs") << "5";
   f.baseline_rss_mib = StatusMiB("/proc/self/status", "VmRSS");
+  const double cpu_at_start = CpuSeconds(::getpid());
   Wakeup wakeup;
   bgp::SpeakerConfig sc;
   sc.local_as = 65001;
@@ -263,13 +286,23 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
   pc.peer_as = 65002;
   pc.port = kPort;
   sc.peers.push_back(pc);
+  sc.track_loc_rib_changes = install;  // as SpeakerBgpControl sets it for kr-routed
   auto speaker = lab.us.Run([&] { return bgp::Speaker::Create(sc); });
   if (!speaker) throw std::runtime_error(speaker.error().message);
   std::optional<route::NetlinkRouteKernel> kernel;
+  std::optional<BenchBgpControl> control;
+  std::unique_ptr<routed::RoutedController> controller;
+  StopSource stop;
   if (install) {
     auto created = lab.us.Run([] { return route::NetlinkRouteKernel::Create(17); });
     if (!created) throw std::runtime_error(created.error().message);
     kernel.emplace(std::move(*created));
+    control.emplace(**speaker);
+    controller = BenchController(*control, *kernel);
+    // kr-routed's first sync (bus in sync, before BGP brings routes): dump and diff.
+    if (Status s = controller->Sync(SyncKind::kFull, stop.token()); !s) {
+      throw std::runtime_error("first sync: " + s.error().message);
+    }
   }
 
   // What kr-routed syncs: our protocol's routes in the main table, both families.
@@ -298,15 +331,18 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
       handled = generation;
       // Before the copy below: the benchmark's copy of the table is not the speaker's memory.
       f.peak_rss_mib = StatusMiB("/proc/self/status", "VmHWM");
+      if (install) {
+        // What kr-routed's loop runs when the speaker signals a change.
+        const Status synced = controller->Sync(SyncKind::kIncremental, stop.token());
+        if (!synced) std::printf("sync: %s\n", synced.error().message.c_str());
+        have = controller->kernel_routes().size();
+        // The routes are in the kernel once the sync returned.
+        if (have >= count && synced) done = Clock::now();
+        continue;
+      }
       const std::vector<bgp::RibRoute> rib = (*speaker)->LocRib();
       have = rib.size();
-      if (install) {
-        const std::vector<route::Route> desired = KernelRoutes(rib);
-        const route::SyncResult result = route::SyncRoutes(*kernel, desired, scope);
-        if (!result.ok()) std::printf("sync: %s\n", result.ToString().c_str());
-        // The routes are in the kernel once the sync returned.
-        if (desired.size() >= count && result.ok()) done = Clock::now();
-      } else if (rib.size() >= count && (*speaker)->LocRibGeneration() == generation) {
+      if (rib.size() >= count && (*speaker)->LocRibGeneration() == generation) {
         // The table did not change between the generation read and the end of the copy, so
         // it was complete at `now` (the benchmark's own copy is not the speaker's time).
         done = now;
@@ -329,6 +365,7 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
     }
     wakeup.Wait(10ms);
   }
+  f.cpu = CpuSeconds(::getpid()) - cpu_at_start;
   const auto neighbors = (*speaker)->Neighbors();
   if (neighbors.empty() || !neighbors[0].established_since) {
     throw std::runtime_error("ours: no Established time");
@@ -346,6 +383,7 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
     }
     (void)route::SyncRoutes(*kernel, {}, scope);  // leave the namespace as found
   }
+  controller.reset();
   speaker->reset();
   return f;
 }
@@ -443,6 +481,7 @@ Figures RunBird(Lab& lab, uint32_t count, bool install) {
     throw std::runtime_error("bird: table incomplete: " + birdc({"show", "route", "count"}));
   }
   Figures f;
+  f.cpu = CpuSeconds(bird->pid());  // since it started
   f.peak_rss_mib = StatusMiB("/proc/" + std::to_string(bird->pid()) + "/status", "VmHWM");
   const std::string protocols = birdc({"show", "protocols", "g"});
   const auto since = BirdSince(protocols);
@@ -456,15 +495,17 @@ Figures RunBird(Lab& lab, uint32_t count, bool install) {
 void Report(const std::string& title, const std::vector<Figures>& ours,
             const std::vector<Figures>& bird) {
   std::printf("\n%s\n", title.c_str());
-  std::printf("%-8s %14s %14s %10s %12s %12s %10s %12s %12s %12s %12s\n", "round", "ours (s)",
-              "BIRD (s)", "ratio", "ours RSS MiB", "BIRD RSS MiB", "ratio", "ours 1st (s)",
-              "BIRD 1st (s)", "gobgpd CPU", "(BIRD run)");
+  std::printf("%-8s %14s %14s %10s %12s %12s %10s %12s %12s %12s %12s %10s %10s\n", "round",
+              "ours (s)", "BIRD (s)", "ratio", "ours RSS MiB", "BIRD RSS MiB", "ratio",
+              "ours 1st (s)", "BIRD 1st (s)", "gobgpd CPU", "(BIRD run)", "ours CPU", "BIRD CPU");
   for (size_t i = 0; i < ours.size(); ++i) {
-    std::printf("%-8zu %14.3f %14.3f %10.2f %12.1f %12.1f %10.2f %12.3f %12.3f %12.3f %12.3f\n",
-                i + 1, ours[i].seconds, bird[i].seconds, ours[i].seconds / bird[i].seconds,
-                ours[i].peak_rss_mib, bird[i].peak_rss_mib,
-                ours[i].peak_rss_mib / bird[i].peak_rss_mib, ours[i].first_route,
-                bird[i].first_route, ours[i].gobgpd_cpu, bird[i].gobgpd_cpu);
+    std::printf(
+        "%-8zu %14.3f %14.3f %10.2f %12.1f %12.1f %10.2f %12.3f %12.3f %12.3f %12.3f %10.2f "
+        "%10.2f\n",
+        i + 1, ours[i].seconds, bird[i].seconds, ours[i].seconds / bird[i].seconds,
+        ours[i].peak_rss_mib, bird[i].peak_rss_mib, ours[i].peak_rss_mib / bird[i].peak_rss_mib,
+        ours[i].first_route, bird[i].first_route, ours[i].gobgpd_cpu, bird[i].gobgpd_cpu,
+        ours[i].cpu, bird[i].cpu);
   }
   // The machine's load moves gobgpd's preparation (most of either time) by seconds from one
   // run to the next: the median of the rounds' ratios is the figure to compare with 1.0.
