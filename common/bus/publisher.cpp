@@ -189,6 +189,11 @@ Status Publisher::Flush() {
   return FlushLocked();
 }
 
+void Publisher::Reserve(Topic topic, size_t objects) {
+  std::lock_guard lock(mu_);
+  state_[Index(topic)].reserve(objects);
+}
+
 void Publisher::MarkInSync() {
   std::lock_guard lock(mu_);
   if (stats_.in_sync) return;

@@ -143,6 +143,10 @@ class Publisher {
   // Sends everything buffered now, scope or not.
   Status Flush();
 
+  // Makes room for `objects` objects of a topic at once (a list's size is known from its first
+  // page): the state map is not rehashed again and again as it fills.
+  void Reserve(Topic topic, size_t objects);
+
   // After the initial list of every kind: in-sync from now on, for this epoch.
   void MarkInSync();
 

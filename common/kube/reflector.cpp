@@ -23,6 +23,18 @@ FieldFilter WithStatus(FieldFilter fields) {
   return fields.Keep("kind").Keep("code").Keep("reason").Keep("message");
 }
 
+// OnBatchBegin now, OnBatchEnd when it goes out of scope (an early return included).
+class SinkBatch {
+ public:
+  explicit SinkBatch(ReflectorSink& sink) : sink_(sink) { sink_.OnBatchBegin(); }
+  ~SinkBatch() { sink_.OnBatchEnd(); }
+  SinkBatch(const SinkBatch&) = delete;
+  SinkBatch& operator=(const SinkBatch&) = delete;
+
+ private:
+  ReflectorSink& sink_;
+};
+
 }  // namespace
 
 Reflector::Reflector(std::string resource_path, ApiTransport& transport, ReflectorSink& sink,
@@ -122,6 +134,7 @@ Status Reflector::List(std::stop_token stop) {
       // The first page says how many follow: size the map once instead of rehashing it as it
       // grows (150,000 pods rehash about 18 times).
       versions_.reserve(head->remaining_items + static_cast<uint64_t>(options_.page_size));
+      sink_.OnListSize(head->remaining_items + static_cast<uint64_t>(options_.page_size));
     }
     if (head && !head->continue_token.empty()) {
       prefetched_token = head->continue_token;
@@ -129,21 +142,24 @@ Status Reflector::List(std::stop_token stop) {
         return transport_.Get(path, options_.request_timeout);
       });
     }
-    auto page = ScanListPage(response->body, list_filter_, [&](JsonView item) {
-      std::string key = ObjectKey(item);
-      if (key.empty()) {
-        ++stats_.decode_errors;
-        sink_.OnDecodeError("list item without metadata.name in " + path_);
-        return;
-      }
-      const std::string_view version = ObjectResourceVersion(item);
-      auto [it, inserted] = versions_.try_emplace(std::move(key));
-      it->second.pass = list_pass_;
-      const std::uint64_t tag = VersionTag(version);
-      if (!inserted && it->second.version == tag) return;  // unchanged since we last saw it
-      it->second.version = tag;
-      sink_.OnUpsertView(it->first, item);
-    });
+    auto page = [&] {
+      SinkBatch batch(sink_);  // the page's objects go on together
+      return ScanListPage(response->body, list_filter_, [&](JsonView item) {
+        std::string key = ObjectKey(item);
+        if (key.empty()) {
+          ++stats_.decode_errors;
+          sink_.OnDecodeError("list item without metadata.name in " + path_);
+          return;
+        }
+        const std::string_view version = ObjectResourceVersion(item);
+        auto [it, inserted] = versions_.try_emplace(std::move(key));
+        it->second.pass = list_pass_;
+        const std::uint64_t tag = VersionTag(version);
+        if (!inserted && it->second.version == tag) return;  // unchanged since we last saw it
+        it->second.version = tag;
+        sink_.OnUpsertView(it->first, item);
+      });
+    }();
     transport_.Recycle(std::move(response->body));
     if (!page.ok()) return Error{EBADMSG, "list " + path_ + ": " + page.error().message};
     continue_token = std::move(page->continue_token);
@@ -157,12 +173,15 @@ Status Reflector::List(std::stop_token stop) {
     }
   }
 
-  for (auto it = versions_.begin(); it != versions_.end();) {
-    if (it->second.pass != list_pass_) {
-      sink_.OnDelete(it->first);
-      it = versions_.erase(it);
-    } else {
-      ++it;
+  {
+    SinkBatch batch(sink_);
+    for (auto it = versions_.begin(); it != versions_.end();) {
+      if (it->second.pass != list_pass_) {
+        sink_.OnDelete(it->first);
+        it = versions_.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
   resource_version_ = std::move(collection_version);
@@ -188,6 +207,7 @@ Reflector::WatchEnd Reflector::Watch(std::stop_token stop, std::string& failure)
   auto result = transport_.Stream(
       path,
       [&](std::string_view data) {
+        SinkBatch batch(sink_);  // the events of one read go on together
         return lines.Feed(data, [&](std::string_view line) {
           if (line.empty()) return true;
           auto event = ParseWatchEvent(line, watch_filter_);

@@ -52,6 +52,12 @@ class ReflectorSink {
   virtual void OnListed() = 0;
   // A line of the stream or an item of a list that could not be read (already counted).
   virtual void OnDecodeError(const std::string& what) { (void)what; }
+  // Around the objects of one list page and of one chunk read from a watch stream, so the
+  // sink may hand them on together. In pairs, never nested, nothing waits between them.
+  virtual void OnBatchBegin() {}
+  virtual void OnBatchEnd() {}
+  // A list starts and will hold about this many objects (from its first page).
+  virtual void OnListSize(std::uint64_t objects) { (void)objects; }
 };
 
 struct ReflectorOptions {

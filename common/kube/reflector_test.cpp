@@ -215,17 +215,40 @@ class RecordingSink : public ReflectorSink {
  public:
   void OnUpsert(const std::string& key, json&& object) override {
     std::lock_guard lock(mu_);
+    if (!in_batch_) ++outside_batch_;
     log_.push_back("upsert " + key);
     state_[key] = object["metadata"]["labels"]["app"];
   }
   void OnDelete(const std::string& key) override {
     std::lock_guard lock(mu_);
+    if (!in_batch_) ++outside_batch_;
     log_.push_back("delete " + key);
     state_.erase(key);
   }
   void OnListed() override {
     std::lock_guard lock(mu_);
     log_.push_back("listed");
+  }
+  void OnBatchBegin() override {
+    std::lock_guard lock(mu_);
+    if (in_batch_) ++nested_;
+    in_batch_ = true;
+    ++batches_;
+  }
+  void OnBatchEnd() override {
+    std::lock_guard lock(mu_);
+    if (!in_batch_) ++nested_;
+    in_batch_ = false;
+  }
+  struct Batching {
+    int batches = 0;        // begun
+    int outside_batch = 0;  // upserts and deletes outside any batch
+    int misnested = 0;      // a begin inside a batch or an end outside one
+    bool open = false;
+  };
+  Batching batching() {
+    std::lock_guard lock(mu_);
+    return {batches_, outside_batch_, nested_, in_batch_};
   }
   std::vector<std::string> TakeLog() {
     std::lock_guard lock(mu_);
@@ -240,6 +263,10 @@ class RecordingSink : public ReflectorSink {
   std::mutex mu_;
   std::vector<std::string> log_;
   std::map<std::string, std::string> state_;
+  bool in_batch_ = false;
+  int batches_ = 0;
+  int outside_batch_ = 0;
+  int nested_ = 0;
 };
 
 ReflectorOptions FastOptions() {
@@ -299,6 +326,25 @@ TEST_CASE("a long paged list reaches the sink in order, each item once", "[kube]
   CHECK(h.sink.TakeLog() == expected);
   CHECK(h.server.lists() == 1);
   CHECK(h.reflector.stats().decode_errors == 0);
+}
+
+// The sink may hand each list page and each chunk of a watch stream on as one bus batch: every
+// object must arrive inside a batch, batches must pair up and never nest, and none may be left
+// open while the reflector waits for the server.
+TEST_CASE("list pages and watch chunks reach the sink inside batches", "[kube][reflector]") {
+  Harness h;
+  for (auto name : {"a", "b", "c", "d", "e"}) h.server.Upsert(name);
+  h.Start();
+  h.server.WaitForWatch(1);
+  h.server.Upsert("b", "changed");
+  h.server.Delete("c");
+  h.server.WaitForWatch(1);
+  CHECK(h.sink.TakeLog().size() == 8);  // 5 upserts, listed, an upsert and a delete
+  const auto batching = h.sink.batching();
+  CHECK(batching.outside_batch == 0);
+  CHECK(batching.misnested == 0);
+  CHECK_FALSE(batching.open);
+  CHECK(batching.batches >= 3 + 2);  // three pages of two, then at least one per event
 }
 
 TEST_CASE("a watch that ends resumes from the last version, bookmarks included",

@@ -6,6 +6,11 @@ namespace kr::informer {
 
 namespace {
 
+struct PublisherBatch : BusWriter::Batch {
+  explicit PublisherBatch(bus::Publisher::BatchScope s) : scope(std::move(s)) {}
+  bus::Publisher::BatchScope scope;
+};
+
 template <typename Publish>
 Status Timed(metrics::Histogram* latency, Publish&& publish) {
   const auto start = std::chrono::steady_clock::now();
@@ -23,6 +28,10 @@ Status PublisherBusWriter::Upsert(bus::Topic topic, const std::string& key, std:
                                   model::SchemaVersion schema) {
   return Timed(latency_.get(),
                [&] { return publisher_.UpsertEncoded(topic, key, std::move(cbor), schema); });
+}
+
+std::unique_ptr<BusWriter::Batch> PublisherBusWriter::BeginBatch() {
+  return std::make_unique<PublisherBatch>(publisher_.BeginBatch());
 }
 
 Status PublisherBusWriter::Delete(bus::Topic topic, const std::string& key) {

@@ -19,6 +19,8 @@ class PublisherBusWriter : public BusWriter {
                 model::SchemaVersion schema) override;
   Status Delete(bus::Topic topic, const std::string& key) override;
   void MarkInSync() override { publisher_.MarkInSync(); }
+  std::unique_ptr<Batch> BeginBatch() override;
+  void Reserve(bus::Topic topic, size_t objects) override { publisher_.Reserve(topic, objects); }
 
  private:
   bus::Publisher& publisher_;

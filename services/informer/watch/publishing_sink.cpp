@@ -71,6 +71,11 @@ void PublishingSink::OnDelete(const std::string& key) {
   Remove(key);
 }
 
+void PublishingSink::OnListSize(std::uint64_t objects) {
+  // EndpointSlices merge per service: their count bounds the services' from above.
+  bus_.Reserve(kind_.topic, static_cast<size_t>(objects));
+}
+
 void PublishingSink::OnListed() {
   if (on_listed_) on_listed_();
 }

@@ -39,6 +39,9 @@ class PublishingSink : public kube::ReflectorSink {
   void OnDelete(const std::string& key) override;
   void OnListed() override;
   void OnDecodeError(const std::string& what) override;
+  void OnBatchBegin() override { batch_ = bus_.BeginBatch(); }
+  void OnBatchEnd() override { batch_.reset(); }
+  void OnListSize(std::uint64_t objects) override;
 
   const SinkCounters& counters() const { return counters_; }
 
@@ -54,6 +57,7 @@ class PublishingSink : public kube::ReflectorSink {
   EndpointsMerger endpoints_;  // used only for EndpointSlices
   kube::JsonDoc tree_layout_;  // a watch event's object laid out flat, reused
   SinkCounters counters_;
+  std::unique_ptr<BusWriter::Batch> batch_;  // between OnBatchBegin and OnBatchEnd
 };
 
 }  // namespace kr::informer
