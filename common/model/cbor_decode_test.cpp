@@ -11,11 +11,13 @@
 
 #include "common/model/legacy_cbor_decode.h"
 #include "common/model/model.h"
+#include "common/model/model_test_samples.h"
 
 namespace kr::model {
 namespace {
 
 using json = nlohmann::json;
+using namespace samples;
 using namespace std::string_literals;  // bodies with NUL bytes
 
 std::string Cbor(const json& value) {
@@ -41,66 +43,6 @@ std::string ErrorOf(const std::string& body) {
   REQUIRE_FALSE(decoded.ok());
   CHECK(decoded.error().code == EINVAL);
   return decoded.error().message;
-}
-
-Pod SamplePod() {
-  return Pod{"default",
-             "web-7d4b9c-x2x9q",
-             {{"app", "web"}, {"pod-template-hash", "7d4b9c"}, {"tier", "frontend-long-value"}},
-             {"10.244.1.5", "fd00::5"},
-             "node-a",
-             "Running",
-             false,
-             {{"http", "TCP", 8080}, {"", "UDP", 53}}};
-}
-
-Service SampleService() {
-  Service s;
-  s.ns = "default";
-  s.name = "web";
-  s.type = "LoadBalancer";
-  s.cluster_ips = {"10.96.0.10", "fd00:10:96::a"};
-  s.ports = {ServicePort{"http", "TCP", 80, IntOrString{0, "web"}, 30080},
-             ServicePort{"dns", "UDP", 53, IntOrString{5353, ""}, 0}};
-  s.session_affinity_timeout_seconds = 10800;
-  s.annotations = {{"kube-router.io/service.scheduler", "mh"}};
-  return s;
-}
-
-NetworkPolicy SamplePolicy() {
-  NetworkPolicy p;
-  p.ns = "x";
-  p.name = "allow-web";
-  p.pod_selector.match_labels = {{"app", "web"}};
-  p.pod_selector.match_expressions = {LabelSelectorRequirement{"tier", "NotIn", {"db"}}};
-  p.policy_types = {"Ingress", "Egress"};
-  NetworkPolicyPeer from_pods;
-  from_pods.pod_selector = LabelSelector{};  // present and empty
-  from_pods.namespace_selector = LabelSelector{{}, {{"team", "In", {"a", "b"}}}};
-  NetworkPolicyPeer from_block;
-  from_block.ip_block = IpBlock{"192.0.2.0/24", {"192.0.2.128/25"}};
-  NetworkPolicyPort by_name{"TCP", IntOrString{0, "http"}, std::nullopt};
-  NetworkPolicyPort range{"UDP", IntOrString{1000, ""}, 2000};
-  p.ingress = {NetworkPolicyRule{{by_name, range}, {from_pods, from_block}},
-               NetworkPolicyRule{{{"SCTP", std::nullopt, std::nullopt}}, {NetworkPolicyPeer{}}}};
-  p.egress = {NetworkPolicyRule{}, NetworkPolicyRule{{{"TCP", IntOrString{}, 0}}, {from_block}}};
-  return p;
-}
-
-Endpoints SampleEndpoints() {
-  return Endpoints{
-      "default",
-      "web",
-      {Endpoint{{"10.244.1.5"}, true, true, false, "node-a", "z1", "", {{"http", "TCP", 80}}},
-       Endpoint{{"10.244.2.7", "fd00::7"}, false, true, true, "node-b", "", "h", {}}}};
-}
-
-Node SampleNode() {
-  return Node{"node-a",
-              {{"InternalIP", "192.0.2.1"}, {"Hostname", "node-a"}},
-              {"10.244.1.0/24", "fd00:244:1::/64"},
-              {{"zone", "z"}},
-              {{"kube-router.io/node.asn", "64512"}}};
 }
 
 template <typename T>

@@ -2,8 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/model/model_test_samples.h"
+
 namespace kr::model {
 namespace {
+
+using namespace samples;
 
 template <typename T>
 T RoundTrip(const T& in) {
@@ -11,44 +15,6 @@ T RoundTrip(const T& in) {
   auto decoded = Decode<T>(nlohmann::json::from_cbor(cbor));
   REQUIRE(decoded.ok());
   return *decoded;
-}
-
-Service SampleService() {
-  Service s;
-  s.ns = "default";
-  s.name = "web";
-  s.type = "LoadBalancer";
-  s.cluster_ips = {"10.96.0.10", "fd00:10:96::a"};
-  s.ip_families = {"IPv4", "IPv6"};
-  s.external_ips = {"192.0.2.10"};
-  s.load_balancer_ips = {"198.51.100.7"};
-  s.ports = {ServicePort{"http", "TCP", 80, IntOrString{0, "web"}, 30080},
-             ServicePort{"dns", "UDP", 53, IntOrString{5353, ""}, 0}};
-  s.session_affinity = "ClientIP";
-  s.session_affinity_timeout_seconds = 10800;
-  s.external_traffic_policy = "Local";
-  s.health_check_node_port = 32000;
-  s.annotations = {{"kube-router.io/service.scheduler", "mh"}};
-  return s;
-}
-
-NetworkPolicy SamplePolicy() {
-  NetworkPolicy p;
-  p.ns = "x";
-  p.name = "allow-web";
-  p.pod_selector.match_labels = {{"app", "web"}};
-  p.policy_types = {"Ingress", "Egress"};
-  NetworkPolicyPeer from_pods;
-  from_pods.pod_selector = LabelSelector{};  // present and empty: every pod of the namespace
-  from_pods.namespace_selector =
-      LabelSelector{{}, {LabelSelectorRequirement{"team", "In", {"a", "b"}}}};
-  NetworkPolicyPeer from_block;
-  from_block.ip_block = IpBlock{"192.0.2.0/24", {"192.0.2.128/25"}};
-  NetworkPolicyPort by_name{"TCP", IntOrString{0, "http"}, std::nullopt};
-  NetworkPolicyPort range{"UDP", IntOrString{1000, ""}, 2000};
-  p.ingress = {NetworkPolicyRule{{by_name, range}, {from_pods, from_block}}};
-  p.egress = {NetworkPolicyRule{}};  // allow all egress
-  return p;
 }
 
 TEST_CASE("model: every kind survives a CBOR round trip", "[model]") {
