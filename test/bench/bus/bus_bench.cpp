@@ -320,6 +320,43 @@ std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
 }
 
 // Raw reference: one PUB, 16 SUB threads; each SUB counts messages (and measures latency).
+// One raw SUB of the reference, on a context of its own as a separate process would have:
+// answers the publisher's "hello" once (counted in `ready`) and hands every other message to
+// `on_message` until `stop`.
+void RunRawSubscriber(const std::string& endpoint, std::atomic<int>& ready,
+                      const std::atomic<bool>& stop,
+                      const std::function<void(std::vector<zmq::message_t>&)>& on_message) {
+  zmq::context_t own(1);
+  zmq::socket_t sub(own, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::rcvhwm, 1000000);
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.connect(endpoint);
+  bool counted_ready = false;
+  std::vector<zmq::message_t> frames;
+  while (!stop) {
+    std::vector<zmq::pollitem_t> items{{sub.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, std::chrono::milliseconds(20));
+    while (bus::ReceiveMessage(sub, frames, true)) {
+      if (frames[0].to_string_view() == "hello") {
+        if (!counted_ready) ++ready, counted_ready = true;
+        continue;
+      }
+      on_message(frames);
+    }
+  }
+}
+
+// Until every SUB has its subscription in place, nothing sent would reach it.
+void GreetUntilReady(zmq::socket_t& pub, const std::atomic<int>& ready) {
+  while (ready < kSubscribers) {
+    pub.send(zmq::buffer(std::string("hello")), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer(""), zmq::send_flags::none);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 struct RawFleet {
   zmq::context_t context{2};
   zmq::socket_t pub{context, zmq::socket_type::pub};
@@ -335,53 +372,31 @@ struct RawFleet {
     pub.bind(endpoint);
     for (int s = 0; s < kSubscribers; ++s) {
       threads.emplace_back([this, s, endpoint, sent_at, apply] {
-        zmq::context_t own(1);
-        zmq::socket_t sub(own, zmq::socket_type::sub);
-        sub.set(zmq::sockopt::rcvhwm, 1000000);
-        sub.set(zmq::sockopt::subscribe, "");
-        sub.connect(endpoint);
-        bool counted_ready = false;
-        std::vector<zmq::message_t> frames;
-        while (!stop) {
-          std::vector<zmq::pollitem_t> items{{sub.handle(), 0, ZMQ_POLLIN, 0}};
-          zmq::poll(items, std::chrono::milliseconds(20));
-          while (bus::ReceiveMessage(sub, frames, true)) {
-            if (frames[0].to_string_view() == "hello") {
-              if (!counted_ready) ++ready, counted_ready = true;
-              continue;
+        RunRawSubscriber(endpoint, ready, stop, [&](std::vector<zmq::message_t>& frames) {
+          // Each delta gets what a subscriber's handler gets: its body, decoded or not.
+          auto apply_one = [&](std::string_view body) {
+            if (sent_at != nullptr && apply == Apply::kTyped) {
+              auto pod = model::DecodeCbor<model::Pod>(body);
+              auto now = Clock::now().time_since_epoch().count();
+              latencies[s].push_back((now - (*sent_at)[pod ? IndexOf(*pod) : 0]) / 1e3);
+            } else if (sent_at != nullptr) {
+              auto now = Clock::now().time_since_epoch().count();
+              latencies[s].push_back((now - (*sent_at)[IndexOf(body)]) / 1e3);
             }
-            // Each delta gets what a subscriber's handler gets: its body, decoded or not.
-            auto apply_one = [&](std::string_view body) {
-              if (sent_at != nullptr && apply == Apply::kTyped) {
-                auto pod = model::DecodeCbor<model::Pod>(body);
-                auto now = Clock::now().time_since_epoch().count();
-                latencies[s].push_back((now - (*sent_at)[pod ? IndexOf(*pod) : 0]) / 1e3);
-              } else if (sent_at != nullptr) {
-                auto now = Clock::now().time_since_epoch().count();
-                latencies[s].push_back((now - (*sent_at)[IndexOf(body)]) / 1e3);
-              }
-              ++received[s];
-            };
-            if (static_cast<bus::MessageType>(frames[1].data<char>()[1]) ==
-                bus::MessageType::kBatch) {
-              bus::BatchReader reader(frames[3].to_string_view());
-              bus::BatchEntry entry;
-              while (reader.Next(entry) == bus::BatchReader::Result::kEntry) apply_one(entry.body);
-            } else {
-              apply_one(frames[3].to_string_view());
-            }
+            ++received[s];
+          };
+          if (static_cast<bus::MessageType>(frames[1].data<char>()[1]) ==
+              bus::MessageType::kBatch) {
+            bus::BatchReader reader(frames[3].to_string_view());
+            bus::BatchEntry entry;
+            while (reader.Next(entry) == bus::BatchReader::Result::kEntry) apply_one(entry.body);
+          } else {
+            apply_one(frames[3].to_string_view());
           }
-        }
+        });
       });
     }
-    // Until every SUB has its subscription in place, nothing sent would reach it.
-    while (ready < kSubscribers) {
-      pub.send(zmq::buffer(std::string("hello")), zmq::send_flags::sndmore);
-      pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
-      pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
-      pub.send(zmq::str_buffer(""), zmq::send_flags::none);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    GreetUntilReady(pub, ready);
   }
   ~RawFleet() {
     stop = true;
@@ -600,50 +615,29 @@ void BenchRawFraming(Framing framing) {
   std::vector<std::thread> threads;
   for (int s = 0; s < kSubscribers; ++s) {
     threads.emplace_back([&, s] {
-      zmq::context_t own(1);
-      zmq::socket_t sub(own, zmq::socket_type::sub);
-      sub.set(zmq::sockopt::rcvhwm, 1000000);
-      sub.set(zmq::sockopt::subscribe, "");
-      sub.connect(endpoint);
-      bool counted_ready = false;
-      std::vector<zmq::message_t> frames;
       auto record = [&](std::string_view body) {
         auto now = Clock::now().time_since_epoch().count();
         latencies[s].push_back((now - sent_at[IndexOf(body)]) / 1e3);
         ++received[s];
       };
-      while (!stop) {
-        std::vector<zmq::pollitem_t> items{{sub.handle(), 0, ZMQ_POLLIN, 0}};
-        zmq::poll(items, std::chrono::milliseconds(20));
-        while (bus::ReceiveMessage(sub, frames, true)) {
-          if (frames[0].to_string_view() == "hello") {
-            if (!counted_ready) ++ready, counted_ready = true;
-            continue;
-          }
-          if (framing == Framing::kOneFrame) {
-            record(frames[0].to_string_view());
-          } else if (framing == Framing::kFourFrames) {
-            record(frames[3].to_string_view());
-          } else {
-            std::string_view packed = frames[3].to_string_view();
-            for (size_t at = 0; at + 8 <= packed.size();) {
-              at += 4 + GetU32(packed.data() + at);
-              uint32_t size = GetU32(packed.data() + at);
-              record(packed.substr(at + 4, size));
-              at += 4 + size;
-            }
+      RunRawSubscriber(endpoint, ready, stop, [&](std::vector<zmq::message_t>& frames) {
+        if (framing == Framing::kOneFrame) {
+          record(frames[0].to_string_view());
+        } else if (framing == Framing::kFourFrames) {
+          record(frames[3].to_string_view());
+        } else {
+          std::string_view packed = frames[3].to_string_view();
+          for (size_t at = 0; at + 8 <= packed.size();) {
+            at += 4 + GetU32(packed.data() + at);
+            uint32_t size = GetU32(packed.data() + at);
+            record(packed.substr(at + 4, size));
+            at += 4 + size;
           }
         }
-      }
+      });
     });
   }
-  while (ready < kSubscribers) {
-    pub.send(zmq::buffer(std::string("hello")), zmq::send_flags::sndmore);
-    pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
-    pub.send(zmq::str_buffer(""), zmq::send_flags::sndmore);
-    pub.send(zmq::str_buffer(""), zmq::send_flags::none);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  GreetUntilReady(pub, ready);
   const std::string header = bus::EncodeHeader({});
   const double cpu_start = CpuSeconds();
   const int per_ms = kRate / 1000;
