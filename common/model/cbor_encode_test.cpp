@@ -8,6 +8,7 @@
 #include <random>
 
 #include "common/model/model.h"
+#include "common/model/model_test_samples.h"
 
 namespace kr::model {
 namespace {
@@ -94,24 +95,7 @@ TEST_CASE("cbor encode: keys in map order, non-ASCII and empty ones included", "
 
 TEST_CASE("cbor encode: services, endpoints and nodes as the informer fills them",
           "[model][cbor]") {
-  Service s;
-  s.ns = "default";
-  s.name = "web";
-  s.type = "LoadBalancer";
-  s.cluster_ips = {"10.96.0.10", "fd00:10:96::a"};
-  s.ip_families = {"IPv4", "IPv6"};
-  s.external_ips = {"192.0.2.10"};
-  s.load_balancer_ips = {"198.51.100.7"};
-  s.load_balancer_source_ranges = {"203.0.113.0/24"};
-  s.ports = {ServicePort{"http", "TCP", 80, IntOrString{0, "web"}, 30080},
-             ServicePort{"dns", "UDP", 53, IntOrString{5353, ""}, 0}};
-  s.session_affinity = "ClientIP";
-  s.session_affinity_timeout_seconds = 10800;
-  s.external_traffic_policy = "Local";
-  s.health_check_node_port = 32000;
-  s.proxy_name = "other";
-  s.annotations = {{"kube-router.io/service.scheduler", "mh"},
-                   {"kube-router.io/service.dsr", "tunnel"}};
+  const Service s = samples::SampleService();
   CheckSameBytes(s);
   CheckSameBytes(Service{});
 
@@ -128,11 +112,7 @@ TEST_CASE("cbor encode: services, endpoints and nodes as the informer fills them
   }
   CheckSameBytes(e);
 
-  Node node{"node-a",
-            {{"InternalIP", "192.0.2.1"}, {"Hostname", "node-a"}},
-            {"10.244.1.0/24", "fd00:244:1::/64"},
-            {{"zone", "z"}},
-            {{"kube-router.io/node.asn", "64512"}}};
+  const Node node = samples::SampleNode();
   CheckSameBytes(node);
 }
 

@@ -26,13 +26,16 @@ inline Service SampleService() {
   s.ip_families = {"IPv4", "IPv6"};
   s.external_ips = {"192.0.2.10"};
   s.load_balancer_ips = {"198.51.100.7"};
+  s.load_balancer_source_ranges = {"203.0.113.0/24"};
   s.ports = {ServicePort{"http", "TCP", 80, IntOrString{0, "web"}, 30080},
              ServicePort{"dns", "UDP", 53, IntOrString{5353, ""}, 0}};
   s.session_affinity = "ClientIP";
   s.session_affinity_timeout_seconds = 10800;
   s.external_traffic_policy = "Local";
   s.health_check_node_port = 32000;
-  s.annotations = {{"kube-router.io/service.scheduler", "mh"}};
+  s.proxy_name = "other";
+  s.annotations = {{"kube-router.io/service.scheduler", "mh"},
+                   {"kube-router.io/service.dsr", "tunnel"}};
   return s;
 }
 
