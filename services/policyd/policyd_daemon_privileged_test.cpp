@@ -25,6 +25,7 @@
 #include "services/policyd/core/test_objects.h"
 #include "test/privileged/netpol/pod_network.h"
 #include "test/support/netns.h"
+#include "test/support/test_publisher.h"
 
 extern char** environ;
 
@@ -144,11 +145,8 @@ TEST_CASE("kr-policyd enforces bus policies on real packets and cleans up exactl
   const std::string before = Normalized(node.ExecOrThrow({"iptables-save"}));
 
   TempDir bus_dir;
-  auto created = bus::Publisher::Create({.address = bus::BusAddress::InDirectory(bus_dir.path()),
-                                         .bus_directory = bus_dir.path(),
-                                         .heartbeat_interval = std::chrono::milliseconds(200)});
-  REQUIRE(created.ok());
-  bus::Publisher& publisher = **created;
+  auto started = test::StartTestPublisher(bus_dir.path());
+  bus::Publisher& publisher = *started;
   REQUIRE(publisher.Upsert(MakeNamespace("x", {{"ns", "x"}})).ok());
   for (const model::Pod& pod : pods) REQUIRE(publisher.Upsert(pod).ok());
   publisher.MarkInSync();

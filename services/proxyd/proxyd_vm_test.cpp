@@ -44,6 +44,7 @@
 #include "services/proxyd/core/dsr_fwmark.h"
 #include "services/proxyd/core/test_fixtures.h"
 #include "test/support/netns.h"
+#include "test/support/test_publisher.h"
 
 extern char** environ;
 
@@ -417,13 +418,7 @@ struct Cluster {
     IpBatch(dir, node, node_setup);
     // DSR: the tunnelled packet arrives at the service port, not the target port.
     servers.push_back(std::make_unique<NameServer>(pod1, "0.0.0.0", 80, "pod1"));
-    bus::PublisherOptions options;
-    options.address = bus::BusAddress::InDirectory(dir.path + "/bus");
-    options.bus_directory = dir.path + "/bus";
-    options.heartbeat_interval = 200ms;
-    auto created = bus::Publisher::Create(options);
-    if (!created) throw std::runtime_error("publisher: " + created.error().message);
-    publisher = std::move(*created);
+    publisher = test::StartTestPublisher(dir.path + "/bus");
   }
 
   TempDir dir;

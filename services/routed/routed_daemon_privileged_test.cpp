@@ -31,6 +31,7 @@
 #include "common/model/service.h"
 #include "test/privileged/bgp/daemon.h"
 #include "test/support/netns.h"
+#include "test/support/test_publisher.h"
 
 namespace kr::routed {
 namespace {
@@ -194,11 +195,7 @@ struct Cluster {
                                  "--pprof-disable", "--api-hosts", "127.0.0.1:50051"},
         dir.path() + "/gobgpd.log");
 
-    auto created = bus::Publisher::Create({.address = bus::BusAddress::InDirectory(BusDir()),
-                                           .bus_directory = BusDir(),
-                                           .heartbeat_interval = 200ms});
-    if (!created) throw std::runtime_error("publisher: " + created.error().message);
-    publisher = std::move(*created);
+    publisher = test::StartTestPublisher(BusDir());
   }
   ~Cluster() {
     for (auto& d : routed) d.reset();  // daemons before the namespaces they run in

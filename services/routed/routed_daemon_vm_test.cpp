@@ -31,6 +31,7 @@
 #include "test/privileged/bgp/daemon.h"
 #include "test/support/netns.h"
 #include "test/support/tcp_probe.h"
+#include "test/support/test_publisher.h"
 
 namespace kr::routed {
 namespace {
@@ -111,11 +112,7 @@ struct Cluster {
     router.ExecOrThrow({"sysctl", "-qw", "net.ipv4.ip_forward=1"});
     router.AddAddress("eth-a", kA.gateway + "/24");
     router.AddAddress("eth-b", kB.gateway + "/24");
-    auto created = bus::Publisher::Create({.address = bus::BusAddress::InDirectory(BusDir()),
-                                           .bus_directory = BusDir(),
-                                           .heartbeat_interval = 200ms});
-    if (!created) throw std::runtime_error("publisher: " + created.error().message);
-    publisher = std::move(*created);
+    publisher = test::StartTestPublisher(BusDir());
   }
   ~Cluster() {
     a.routed.reset();  // daemons before the namespaces they run in
