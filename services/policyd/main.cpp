@@ -4,6 +4,7 @@
 // Bus (Pod, Namespace, NetworkPolicy) -> PolicyController (IncrementalCompiler, FirewallSyncer)
 // -> ipset + iptables-restore --noflush of the chains policyd owns.
 #include "common/bus/subscriber.h"
+#include "common/daemon/bus_daemon.h"
 #include "common/daemon/bus_feed.h"
 #include "common/daemon/daemon_status.h"
 #include "common/flags/common_flags.h"
@@ -25,12 +26,10 @@ int main(int argc, char** argv) {
   kr::flags::CommonFlags common;
   common.health_port = 20243;
   kr::policyd::PolicydFlags policy_flags;
-  kr::flags::FlagSet flags("kr-policyd",
-                           "NetworkPolicy firewall: iptables chains and ipsets "
-                           "from the kr-node bus.");
-  common.Register(flags);
-  policy_flags.Register(flags);
-  flags.ParseOrExit(argc, argv);
+  kr::daemon::ParseFlagsOrExit(argc, argv, "kr-policyd",
+                               "NetworkPolicy firewall: iptables chains and ipsets "
+                               "from the kr-node bus.",
+                               common, policy_flags);
 
   const std::string node_name = kr::policyd::NodeName(common.hostname_override);
   if (node_name.empty()) {
@@ -99,20 +98,11 @@ int main(int argc, char** argv) {
       [&](const std::string& key) { controller.DeletePolicy(key); });
   kr::daemon::FullSyncOnInSync(subscriber, loop, [&] { controller.MarkInSync(); });
 
-  loop.Start();
-  if (kr::Status started = subscriber.Start(); !started.ok()) {
-    KR_LOG(ERROR) << "bus: " << started.error().message;
-    loop.Stop();
-    status.Stop();
-    return 1;
-  }
+  if (!kr::daemon::StartFeed(loop, subscriber, status)) return 1;
   KR_LOG(INFO) << "kr-policyd " << KR_VERSION << " running, node " << node_name << ", bus "
                << common.bus_dir << (common.dry_run ? " (dry run)" : "");
 
-  signals.token().Wait();
-  KR_LOG(INFO) << "stopping";
-  subscriber.Stop();
-  loop.Stop();
+  kr::daemon::WaitThenStopFeed(signals, subscriber, loop);
   status.Stop();
   return 0;
 }

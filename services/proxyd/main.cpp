@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "common/bus/subscriber.h"
+#include "common/daemon/bus_daemon.h"
 #include "common/daemon/bus_feed.h"
 #include "common/daemon/daemon_status.h"
 #include "common/flags/common_flags.h"
@@ -34,12 +35,10 @@ int main(int argc, char** argv) {
   kr::flags::CommonFlags common;
   common.health_port = 20242;
   kr::proxyd::ProxydFlags proxy_flags;
-  kr::flags::FlagSet flags("kr-proxyd",
-                           "IPVS service proxy: ClusterIP, NodePort, external and "
-                           "LoadBalancer IPs from the kr-node bus.");
-  common.Register(flags);
-  proxy_flags.Register(flags);
-  flags.ParseOrExit(argc, argv);
+  kr::daemon::ParseFlagsOrExit(argc, argv, "kr-proxyd",
+                               "IPVS service proxy: ClusterIP, NodePort, external and "
+                               "LoadBalancer IPs from the kr-node bus.",
+                               common, proxy_flags);
 
   kr::proxyd::ProxyOptions options;
   try {
@@ -146,20 +145,11 @@ int main(int argc, char** argv) {
       [](const std::string&) {});
   kr::daemon::FullSyncOnInSync(subscriber, loop, [&] { controller.MarkInSync(); });
 
-  loop.Start();
-  if (kr::Status started = subscriber.Start(); !started.ok()) {
-    KR_LOG(ERROR) << "bus: " << started.error().message;
-    loop.Stop();
-    status.Stop();
-    return 1;
-  }
+  if (!kr::daemon::StartFeed(loop, subscriber, status)) return 1;
   KR_LOG(INFO) << "kr-proxyd " << KR_VERSION << " running, node " << options.node_name << ", bus "
                << common.bus_dir;
 
-  signals.token().Wait();
-  KR_LOG(INFO) << "stopping";
-  subscriber.Stop();
-  loop.Stop();
+  kr::daemon::WaitThenStopFeed(signals, subscriber, loop);
   status.Stop();
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "common/bus/subscriber.h"
+#include "common/daemon/bus_daemon.h"
 #include "common/daemon/bus_feed.h"
 #include "common/daemon/daemon_status.h"
 #include "common/flags/common_flags.h"
@@ -62,12 +63,10 @@ int main(int argc, char** argv) {
   kr::flags::CommonFlags common;
   common.health_port = 20244;
   kr::routed::RoutedFlags routed_flags;
-  kr::flags::FlagSet flags("kr-routed",
-                           "BGP pod routing: advertises the pod CIDR, installs "
-                           "routes learned from peers, writes the CNI config.");
-  common.Register(flags);
-  routed_flags.Register(flags);
-  flags.ParseOrExit(argc, argv);
+  kr::daemon::ParseFlagsOrExit(argc, argv, "kr-routed",
+                               "BGP pod routing: advertises the pod CIDR, installs "
+                               "routes learned from peers, writes the CNI config.",
+                               common, routed_flags);
 
   kr::routed::RoutedOptions options;
   try {
@@ -192,13 +191,7 @@ int main(int argc, char** argv) {
       [&](const std::string& key) { services.DeleteEndpoints(key); });
   kr::daemon::FullSyncOnInSync(subscriber, loop, [&] { controller.MarkInSync(); });
 
-  loop.Start();
-  if (kr::Status started = subscriber.Start(); !started.ok()) {
-    KR_LOG(ERROR) << "bus: " << started.error().message;
-    loop.Stop();
-    status.Stop();
-    return 1;
-  }
+  if (!kr::daemon::StartFeed(loop, subscriber, status)) return 1;
   // BGP control socket -> kr-bgp (neighbors, RIB). Optional: routing works without it.
   kr::routed::CurrentSpeakerControlSource control_source(bgp);
   const std::string control_path = routed_flags.bgp_control_socket.empty()
@@ -210,10 +203,7 @@ int main(int argc, char** argv) {
   KR_LOG(INFO) << "kr-routed " << KR_VERSION << " running, node " << options.node_name << ", bus "
                << common.bus_dir;
 
-  signals.token().Wait();
-  KR_LOG(INFO) << "stopping";
-  subscriber.Stop();
-  loop.Stop();
+  kr::daemon::WaitThenStopFeed(signals, subscriber, loop);
   if (control) control->reset();  // its queries may hold the speaker
   bgp.Stop();                     // Cease to peers; before the loop its callback wakes is destroyed
   status.Stop();
