@@ -1,5 +1,9 @@
 #include "common/flags/common_flags.h"
 
+#include <unistd.h>
+
+#include <array>
+
 #include "common/log/log.h"
 
 namespace kr::flags {
@@ -34,6 +38,13 @@ void CommonFlags::Register(FlagSet& fs) {
     kr::log::SetVerbosity(verbosity);
     return Status::Ok();
   });
+}
+
+std::string CommonFlags::NodeName() const {
+  if (!hostname_override.empty()) return hostname_override;
+  std::array<char, 256> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0) return "";
+  return name.data();
 }
 
 }  // namespace kr::flags

@@ -38,6 +38,10 @@ struct CommonFlags {
   // Declares the flags above on fs, and a check that applies -v (kr::log::SetVerbosity) and
   // rejects a negative level.
   void Register(FlagSet& fs);
+
+  // The node this daemon runs on: --hostname-override if given, else the host name
+  // (kube-router's rule); "" if neither is known.
+  std::string NodeName() const;
 };
 
 }  // namespace kr::flags

@@ -1,5 +1,8 @@
 #include "common/flags/common_flags.h"
 
+#include <unistd.h>
+
+#include <array>
 #include <catch2/catch.hpp>
 
 #include "common/log/log.h"
@@ -134,6 +137,15 @@ TEST_CASE("flags_common: --help lists every common flag with its default", "[fla
       CHECK_THAT(line, !Catch::Contains("(default"));
     }
   }
+}
+
+TEST_CASE("flags_common: the node name is --hostname-override, else the host name", "[flags]") {
+  CommonFlags common;
+  std::array<char, 256> host{};
+  REQUIRE(gethostname(host.data(), host.size() - 1) == 0);
+  CHECK(common.NodeName() == host.data());
+  common.hostname_override = "node-a.example";
+  CHECK(common.NodeName() == "node-a.example");
 }
 
 }  // namespace

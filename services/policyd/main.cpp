@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
                                "from the kr-node bus.",
                                common, policy_flags);
 
-  const std::string node_name = kr::policyd::NodeName(common.hostname_override);
+  const std::string node_name = common.NodeName();
   if (node_name.empty()) {
     KR_LOG(ERROR) << "no node name: pass --hostname-override";
     return 2;

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
 
   kr::proxyd::ProxyOptions options;
   try {
-    options = proxy_flags.ToOptions(kr::proxyd::NodeName(common.hostname_override));
+    options = proxy_flags.ToOptions(common.NodeName());
   } catch (const std::exception& e) {
     KR_LOG(ERROR) << e.what();
     return 2;

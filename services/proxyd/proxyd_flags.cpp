@@ -1,7 +1,5 @@
 #include "services/proxyd/proxyd_flags.h"
 
-#include <unistd.h>
-
 #include <stdexcept>
 
 namespace kr::proxyd {
@@ -80,13 +78,6 @@ ProxyOptions ProxydFlags::ToOptions(const std::string& node_name) const {
   }
   options.node_name = node_name;
   return options;
-}
-
-std::string NodeName(const std::string& hostname_override) {
-  if (!hostname_override.empty()) return hostname_override;
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
 }
 
 }  // namespace kr::proxyd

@@ -33,7 +33,4 @@ struct ProxydFlags {
   ProxyOptions ToOptions(const std::string& node_name) const;
 };
 
-// --hostname-override, else the host name (kube-router's node name rule).
-std::string NodeName(const std::string& hostname_override);
-
 }  // namespace kr::proxyd

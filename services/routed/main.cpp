@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
 
   kr::routed::RoutedOptions options;
   try {
-    options = routed_flags.ToOptions(kr::routed::NodeName(common.hostname_override));
+    options = routed_flags.ToOptions(common.NodeName());
   } catch (const std::exception& e) {
     KR_LOG(ERROR) << e.what();
     return 2;

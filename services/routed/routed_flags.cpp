@@ -1,7 +1,5 @@
 #include "services/routed/routed_flags.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <stdexcept>
 
@@ -170,13 +168,6 @@ RoutedOptions RoutedFlags::ToOptions(const std::string& node_name) const {
   o.advertise_external_ip = advertise_external_ip;
   o.advertise_loadbalancer_ip = advertise_loadbalancer_ip;
   return o;
-}
-
-std::string NodeName(const std::string& hostname_override) {
-  if (!hostname_override.empty()) return hostname_override;
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
 }
 
 }  // namespace kr::routed

@@ -2,7 +2,7 @@
 //
 //   RoutedFlags flags;               // cni_conf_file defaults from KUBE_ROUTER_CNI_CONF_FILE
 //   flags.Register(flag_set);        // before ParseOrExit; AfterParse checks the peer lists
-//   RoutedOptions options = flags.ToOptions(NodeName(common.hostname_override));
+//   RoutedOptions options = flags.ToOptions(common.NodeName());
 //
 // --advertise-cluster-ip/-external-ip/-loadbalancer-ip feed AdvertisedServices,
 // --enable-overlay/--overlay-type OverlayNodes, --enable-pod-egress the egress node hook
@@ -58,8 +58,5 @@ struct RoutedFlags {
   // Throws std::invalid_argument for what AfterParse cannot see alone (start-up only).
   RoutedOptions ToOptions(const std::string& node_name) const;
 };
-
-// --hostname-override, else the host name (kube-router's node name rule).
-std::string NodeName(const std::string& hostname_override);
 
 }  // namespace kr::routed

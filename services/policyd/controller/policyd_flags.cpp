@@ -1,9 +1,5 @@
 #include "services/policyd/controller/policyd_flags.h"
 
-#include <unistd.h>
-
-#include <array>
-
 namespace kr::policyd {
 
 void PolicydFlags::Register(flags::FlagSet& fs) {
@@ -52,13 +48,6 @@ CompilerOptions PolicydFlags::ToOptions(std::string node_name) const {
   options.nflog_group = nflog_group;
   options.legacy_namespace_isolation = legacy_namespace_isolation;
   return options;
-}
-
-std::string NodeName(const std::string& hostname_override) {
-  if (!hostname_override.empty()) return hostname_override;
-  std::array<char, 256> name{};
-  if (gethostname(name.data(), name.size() - 1) != 0) return "";
-  return name.data();
 }
 
 }  // namespace kr::policyd

@@ -38,7 +38,4 @@ struct PolicydFlags {
   CompilerOptions ToOptions(std::string node_name) const;
 };
 
-// --hostname-override if given, else the host name (gethostname); "" if neither is known.
-std::string NodeName(const std::string& hostname_override);
-
 }  // namespace kr::policyd
