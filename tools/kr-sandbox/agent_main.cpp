@@ -11,10 +11,8 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <stdexcept>
 
 #include "common/flags/flag_set.h"
-#include "common/kube/client_config.h"
 #include "common/log/log.h"
 #include "common/runtime/shutdown_signals.h"
 #include "tools/kr-sandbox/node_agent.h"
@@ -95,25 +93,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  kr::kube::RestConfig rest;
-  try {
-    const char* env = std::getenv("KUBECONFIG");
-    rest = kr::kube::ResolveRestConfig({kubeconfig, master, ""}, env ? env : "",
-                                       kr::kube::InClusterSource::FromEnvironment());
-  } catch (const std::runtime_error& e) {
-    KR_LOG(ERROR) << e.what();
+  auto connected = kr::sandbox::ConnectToApi(kubeconfig, master);
+  if (!connected) {
+    KR_LOG(ERROR) << connected.error().message;
     return 1;
   }
-  auto api = kr::sandbox::ApiClient::Create(rest);
-  if (!api) {
-    KR_LOG(ERROR) << api.error().message;
-    return 1;
-  }
+  const kr::kube::RestConfig& rest = connected->rest;
+  kr::sandbox::ApiClient& api = *connected->client;
 
   kr::sandbox::CniInvoker cni(SplitList(cni_bin_dir), cni_data_dir);
   kr::sandbox::PodRuntime runtime(cni, runtime_options);
   kr::sandbox::ObjectStore store({"Node", "Pod"});
-  kr::sandbox::NodeAgent agent(store, **api, runtime, options);
+  kr::sandbox::NodeAgent agent(store, api, runtime, options);
 
   // Registration first: the controller allocates the pod CIDR once the Node exists.
   for (int attempt = 0;; ++attempt) {

@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <cstdlib>
+#include <stdexcept>
+
+#include "common/kube/client_config.h"
 #include "common/kube/http_client.h"
 #include "common/kube/server_url.h"
 #include "common/kube/token_source.h"
@@ -27,6 +31,21 @@ Expected<std::unique_ptr<ApiClient>> ApiClient::Create(const kube::RestConfig& c
   auto tokens = std::make_shared<kube::TokenSource>(config.bearer_token, config.token_file);
   return std::unique_ptr<ApiClient>(
       new ApiClient(std::move(http), url->base_path, std::move(tokens)));
+}
+
+Expected<ApiConnection> ConnectToApi(const std::string& kubeconfig, const std::string& master) {
+  ApiConnection connection;
+  try {
+    const char* env = std::getenv("KUBECONFIG");
+    connection.rest = kube::ResolveRestConfig({kubeconfig, master, ""}, env ? env : "",
+                                              kube::InClusterSource::FromEnvironment());
+  } catch (const std::runtime_error& e) {
+    return Error{EINVAL, e.what()};
+  }
+  auto client = ApiClient::Create(connection.rest);
+  if (!client) return client.error();
+  connection.client = std::move(*client);
+  return connection;
 }
 
 ApiClient::ApiClient(std::unique_ptr<httplib::ClientImpl> http, std::string base_path,

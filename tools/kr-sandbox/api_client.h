@@ -56,6 +56,15 @@ class ApiClient {
   std::shared_ptr<kube::TokenSource> tokens_;
 };
 
+// What the sandbox's programs connect with: the apiserver's config resolved from --kubeconfig,
+// --master, $KUBECONFIG and the in-cluster files as kubectl does, and a client for writes.
+struct ApiConnection {
+  kube::RestConfig rest;
+  std::unique_ptr<ApiClient> client;
+};
+// An unreadable kubeconfig or bad TLS material is an error here, at start-up.
+Expected<ApiConnection> ConnectToApi(const std::string& kubeconfig, const std::string& master);
+
 // REST paths of the kinds the sandbox writes.
 std::string CollectionPath(const std::string& kind, const std::string& ns);
 std::string ObjectPath(const std::string& kind, const std::string& ns, const std::string& name);

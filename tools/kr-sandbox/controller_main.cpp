@@ -3,11 +3,8 @@
 //
 //   apiserver --(list + watch: nodes, pods, deployments, services, our slices)--> ObjectStore
 //   ObjectStore --(change)--> SandboxController::Reconcile --(writes)--> apiserver
-#include <cstdlib>
-#include <stdexcept>
 
 #include "common/flags/flag_set.h"
-#include "common/kube/client_config.h"
 #include "common/log/log.h"
 #include "common/runtime/shutdown_signals.h"
 #include "tools/kr-sandbox/deployment_plan.h"
@@ -32,20 +29,13 @@ int main(int argc, char** argv) {
   flags.ParseOrExit(argc, argv);
   kr::log::SetVerbosity(verbosity);
 
-  kr::kube::RestConfig rest;
-  try {
-    const char* env = std::getenv("KUBECONFIG");
-    rest = kr::kube::ResolveRestConfig({kubeconfig, master, ""}, env ? env : "",
-                                       kr::kube::InClusterSource::FromEnvironment());
-  } catch (const std::runtime_error& e) {
-    KR_LOG(ERROR) << e.what();
+  auto connected = kr::sandbox::ConnectToApi(kubeconfig, master);
+  if (!connected) {
+    KR_LOG(ERROR) << connected.error().message;
     return 1;
   }
-  auto api = kr::sandbox::ApiClient::Create(rest);
-  if (!api) {
-    KR_LOG(ERROR) << api.error().message;
-    return 1;
-  }
+  const kr::kube::RestConfig& rest = connected->rest;
+  kr::sandbox::ApiClient& api = *connected->client;
 
   std::vector<std::string> kinds;
   for (const auto& watch : kr::sandbox::SandboxController::Watches()) kinds.push_back(watch.kind);
@@ -56,7 +46,7 @@ int main(int argc, char** argv) {
     KR_LOG(ERROR) << watchers.error().message;
     return 1;
   }
-  kr::sandbox::SandboxController controller(store, **api, options, kr::sandbox::RandomNameSuffix);
+  kr::sandbox::SandboxController controller(store, api, options, kr::sandbox::RandomNameSuffix);
   KR_LOG(INFO) << "kr-sandbox-controller " << KR_VERSION << " watching " << rest.server
                << ", cluster CIDR " << options.cluster_cidr;
 
