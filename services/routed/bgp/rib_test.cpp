@@ -2,52 +2,17 @@
 
 #include <catch2/catch.hpp>
 
+#include "services/routed/bgp/rib_test_util.h"
+
 namespace kr::bgp {
 namespace {
 
-constexpr uint32_t kLocalAs = 65001;
-
-IpPrefix P(const char* text) {
-  return *IpPrefix::Parse(text);
-}
-IpAddress A(const char* text) {
-  return *IpAddress::Parse(text);
-}
-
-RibPeer Peer(PeerId id, uint32_t asn, const char* address, uint32_t router_id) {
-  RibPeer p;
-  p.id = id;
-  p.peer_as = asn;
-  p.ibgp = asn == kLocalAs;
-  p.address = A(address);
-  p.router_id = router_id;
-  p.families = {kIpv4Unicast, kIpv6Unicast};
-  p.local_v4 = A("192.0.2.1");
-  p.local_v6 = A("2001:db8::1");
-  return p;
-}
-
-UpdateMessage Announce(const char* prefix, std::vector<uint32_t> path, const char* next_hop) {
-  UpdateMessage u;
-  u.attributes.origin = Origin::kIgp;
-  u.attributes.as_path = AsPath{};
-  if (!path.empty()) u.attributes.as_path->segments.push_back({AsSegmentType::kSequence, path});
-  u.attributes.next_hop = A(next_hop);
-  u.nlri.push_back(P(prefix));
-  return u;
-}
-
-const OutgoingRoute* To(const std::vector<OutgoingRoute>& out, PeerId peer) {
-  for (const auto& r : out) {
-    if (r.to == peer) return &r;
-  }
-  return nullptr;
-}
+using namespace testing;
 
 TEST_CASE("bgp rib: a local prefix goes to eBGP with next-hop self and our AS prepended", "[bgp]") {
   Rib rib(kLocalAs, 0xc0000201);
-  rib.PeerUp(Peer(1, 65002, "192.0.2.2", 2));
-  rib.PeerUp(Peer(2, kLocalAs, "192.0.2.3", 3));
+  rib.PeerUp(MakePeer(1, 65002, "192.0.2.2", 2));
+  rib.PeerUp(MakePeer(2, kLocalAs, "192.0.2.3", 3));
   auto out = rib.Originate(P("198.51.100.0/24"));
   const OutgoingRoute* ebgp = To(out, 1);
   REQUIRE(ebgp != nullptr);
@@ -68,8 +33,8 @@ TEST_CASE("bgp rib: a local prefix goes to eBGP with next-hop self and our AS pr
 
 TEST_CASE("bgp rib: the shorter AS path wins and the loser's withdrawal reselects", "[bgp]") {
   Rib rib(kLocalAs, 0xc0000201);
-  rib.PeerUp(Peer(1, 65002, "192.0.2.2", 2));
-  rib.PeerUp(Peer(2, 65003, "192.0.2.3", 3));
+  rib.PeerUp(MakePeer(1, 65002, "192.0.2.2", 2));
+  rib.PeerUp(MakePeer(2, 65003, "192.0.2.3", 3));
   rib.Apply(1, Announce("203.0.113.0/24", {65002, 65010, 65020}, "192.0.2.2"));
   auto out = rib.Apply(2, Announce("203.0.113.0/24", {65003, 65020}, "192.0.2.3"));
   REQUIRE(rib.Best(P("203.0.113.0/24")) != nullptr);
@@ -90,9 +55,9 @@ TEST_CASE("bgp rib: the shorter AS path wins and the loser's withdrawal reselect
 
 TEST_CASE("bgp rib: decision order LOCAL_PREF, origin, MED, eBGP over iBGP, router id", "[bgp]") {
   Rib rib(kLocalAs, 0xc0000201);
-  rib.PeerUp(Peer(1, kLocalAs, "192.0.2.2", 20));
-  rib.PeerUp(Peer(2, kLocalAs, "192.0.2.3", 10));
-  rib.PeerUp(Peer(3, 65002, "192.0.2.4", 30));
+  rib.PeerUp(MakePeer(1, kLocalAs, "192.0.2.2", 20));
+  rib.PeerUp(MakePeer(2, kLocalAs, "192.0.2.3", 10));
+  rib.PeerUp(MakePeer(3, 65002, "192.0.2.4", 30));
   const IpPrefix prefix = P("203.0.113.0/24");
   RibRoute a{1, prefix, {}, A("192.0.2.2")};
   RibRoute b{2, prefix, {}, A("192.0.2.3")};
@@ -120,9 +85,9 @@ TEST_CASE("bgp rib: decision order LOCAL_PREF, origin, MED, eBGP over iBGP, rout
 
 TEST_CASE("bgp rib: iBGP routes are not sent to iBGP peers; loops are rejected", "[bgp]") {
   Rib rib(kLocalAs, 0xc0000201);
-  rib.PeerUp(Peer(1, kLocalAs, "192.0.2.2", 2));
-  rib.PeerUp(Peer(2, kLocalAs, "192.0.2.3", 3));
-  rib.PeerUp(Peer(3, 65002, "192.0.2.4", 4));
+  rib.PeerUp(MakePeer(1, kLocalAs, "192.0.2.2", 2));
+  rib.PeerUp(MakePeer(2, kLocalAs, "192.0.2.3", 3));
+  rib.PeerUp(MakePeer(3, 65002, "192.0.2.4", 4));
   auto out = rib.Apply(1, Announce("203.0.113.0/24", {}, "192.0.2.2"));
   CHECK(To(out, 2) == nullptr);
   REQUIRE(To(out, 3) != nullptr);
@@ -135,8 +100,8 @@ TEST_CASE("bgp rib: iBGP routes are not sent to iBGP peers; loops are rejected",
 
 TEST_CASE("bgp rib: IPv6 routes from MP_REACH export with our IPv6 next hop", "[bgp]") {
   Rib rib(kLocalAs, 0xc0000201);
-  rib.PeerUp(Peer(1, 65002, "192.0.2.2", 2));
-  rib.PeerUp(Peer(2, 65003, "192.0.2.3", 3));
+  rib.PeerUp(MakePeer(1, 65002, "192.0.2.2", 2));
+  rib.PeerUp(MakePeer(2, 65003, "192.0.2.3", 3));
   UpdateMessage u;
   u.attributes.origin = Origin::kIgp;
   u.attributes.as_path = AsPath{{{AsSegmentType::kSequence, {65002}}}};
