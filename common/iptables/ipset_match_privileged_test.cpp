@@ -2,6 +2,8 @@
 // `-m set --match-set` acts on TCP connections from a set member, and follows the set's
 // membership (add, del, swap) without the rule being rewritten. Both backends, both families,
 // in fresh network namespaces.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
@@ -9,9 +11,9 @@
 
 #include "common/ipset/libipset_client.h"
 #include "common/iptables/owned_chain_syncer.h"
-#include "common/iptables/testing/tcp_probe.h"
 #include "common/iptables/xtables_runner.h"
 #include "test/support/netns.h"
+#include "test/support/tcp_probe.h"
 
 namespace kr::iptables {
 namespace {

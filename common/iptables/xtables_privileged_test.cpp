@@ -2,6 +2,8 @@
 // families, each case in fresh network namespaces: exact diffs against iptables-save,
 // coexistence with another owner's rules, minimal rewrites (proved with packet counters), and
 // a DROP rule acting on real TCP connections between two namespaces.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
@@ -10,9 +12,9 @@
 #include "common/iptables/backend_detect.h"
 #include "common/iptables/owned_chain_syncer.h"
 #include "common/iptables/rule_text.h"
-#include "common/iptables/testing/tcp_probe.h"
 #include "common/iptables/xtables_runner.h"
 #include "test/support/netns.h"
+#include "test/support/tcp_probe.h"
 
 namespace kr::iptables {
 namespace {

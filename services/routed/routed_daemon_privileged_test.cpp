@@ -11,18 +11,11 @@
 // external router), and --cleanup-config.
 //
 // The binary's path comes from KR_ROUTED (set by meson).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -30,7 +23,9 @@
 #include "common/model/node.h"
 #include "common/model/service.h"
 #include "test/privileged/bgp/daemon.h"
+#include "test/support/cni_bridge.h"
 #include "test/support/netns.h"
+#include "test/support/tcp_probe.h"
 #include "test/support/test_publisher.h"
 
 namespace kr::routed {
@@ -39,16 +34,15 @@ namespace {
 using namespace std::chrono_literals;
 using test::Daemon;
 using test::NetNs;
+using test::ProbeTcp;
+using test::TcpProbe;
 using test::TempDir;
-using test::UniqueFd;
 using test::VethPair;
 using test::WaitFor;
-using Json = nlohmann::json;
 
 constexpr uint32_t kClusterAs = 64512;
 constexpr uint32_t kRouterAs = 65100;
 const char* kRouterIp = "192.0.2.100";
-constexpr const char* kPluginDir = "/usr/lib/cni";
 constexpr int kHealthPort = 20244;
 
 struct NodeSpec {
@@ -93,84 +87,6 @@ std::string GobgpConfig() {
          "1\n";
   }
   return c;
-}
-
-// What a runtime hands the bridge plugin for the conflist routed wrote, with the host-local
-// leases kept in the test's directory.
-std::string BridgePluginConfig(const std::string& conflist_path, const std::string& ipam_dir) {
-  std::ifstream in(conflist_path);
-  const Json list = Json::parse(in);
-  for (const auto& plugin : list.at("plugins")) {
-    if (plugin.at("type") == "bridge") {
-      Json config = plugin;
-      config["name"] = list.at("name");
-      config["cniVersion"] = list.at("cniVersion");
-      config["ipam"]["dataDir"] = ipam_dir;
-      return config.dump();
-    }
-  }
-  throw std::runtime_error("no bridge plugin in " + conflist_path);
-}
-
-std::string RunBridge(const NetNs& node, const NetNs& pod, const std::string& command,
-                      const std::string& stdin_file) {
-  return node.ExecOrThrow({"env", "CNI_COMMAND=" + command, "CNI_CONTAINERID=" + pod.name(),
-                           "CNI_NETNS=/run/netns/" + pod.name(), "CNI_IFNAME=eth0",
-                           std::string("CNI_PATH=") + kPluginDir, "sh", "-c",
-                           "exec \"$0\" < \"$1\"", std::string(kPluginDir) + "/bridge",
-                           stdin_file});
-}
-
-// A pod made by the bridge plugin's ADD and removed by DEL, also when the test fails.
-class Pod {
- public:
-  Pod(const NetNs& node, const std::string& tag, std::string config)
-      : node_(node), ns_(tag), config_(std::move(config)) {
-    const Json result = Json::parse(RunBridge(node_, ns_, "ADD", config_));
-    const std::string cidr = result.at("ips").at(0).at("address");
-    address_ = cidr.substr(0, cidr.find('/'));
-  }
-  ~Pod() {
-    try {
-      RunBridge(node_, ns_, "DEL", config_);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "CNI DEL failed: %s\n", e.what());
-    }
-  }
-  Pod(const Pod&) = delete;
-  Pod& operator=(const Pod&) = delete;
-  const NetNs& ns() const { return ns_; }
-  const std::string& address() const { return address_; }
-
- private:
-  const NetNs& node_;
-  NetNs ns_;
-  std::string config_;
-  std::string address_;
-};
-
-// 0 when a TCP connection from `from` to `to`'s address succeeds, else the errno.
-int ConnectTcp(const NetNs& from, const NetNs& to, const std::string& address) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(7070);
-  inet_pton(AF_INET, address.c_str(), &sin.sin_addr);
-  UniqueFd listener = to.Run([&] {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const int one = 1;
-    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
-        listen(fd.get(), 4) != 0) {
-      throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
-    }
-    return fd;
-  });
-  return from.Run([&] {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    timeval timeout{3, 0};  // a bound for a broken setup, not a synchronization
-    setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    return connect(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0 ? 0 : errno;
-  });
 }
 
 struct Cluster {
@@ -413,21 +329,22 @@ TEST_CASE("routed: three nodes route pod CIDRs to each other over BGP, pods talk
 
   // Pods from the CNI config each daemon wrote reach pods on the other nodes (TCP; the image
   // has no ping).
-  std::vector<std::unique_ptr<Pod>> pods;
+  std::vector<std::unique_ptr<test::BridgePod>> pods;
   for (size_t i = 0; i < 3; ++i) {
     INFO("node " << i + 1 << " log:\n" << c.Log(i));
     REQUIRE(WaitFor([&] { return std::ifstream(c.Conflist(i)).good(); }, 10s));
     const std::string stdin_file =
         c.dir.Write("bridge-" + std::to_string(i + 1) + ".json",
-                    BridgePluginConfig(c.Conflist(i), c.NodeDir(i) + "/ipam"));
-    pods.push_back(std::make_unique<Pod>(*c.nodes[i], "pod" + std::to_string(i + 1), stdin_file));
-    CHECK(pods[i]->address().rfind(kNodes[i].pod_cidr.substr(0, 9), 0) == 0);
+                    test::BridgePluginConfig(c.Conflist(i), c.NodeDir(i) + "/ipam"));
+    pods.push_back(
+        std::make_unique<test::BridgePod>(*c.nodes[i], "pod" + std::to_string(i + 1), stdin_file));
+    CHECK(pods[i]->Address().rfind(kNodes[i].pod_cidr.substr(0, 9), 0) == 0);
   }
   for (size_t i = 0; i < 3; ++i) {
     for (size_t j = 0; j < 3; ++j) {
       if (i == j) continue;
-      INFO("pod" << i + 1 << " -> pod" << j + 1 << " (" << pods[j]->address() << ")");
-      CHECK(ConnectTcp(pods[i]->ns(), pods[j]->ns(), pods[j]->address()) == 0);
+      INFO("pod" << i + 1 << " -> pod" << j + 1 << " (" << pods[j]->Address() << ")");
+      CHECK(ProbeTcp(pods[i]->ns(), pods[j]->ns(), pods[j]->Address()) == TcpProbe::kConnected);
     }
   }
 
@@ -444,7 +361,7 @@ TEST_CASE("routed: three nodes route pod CIDRs to each other over BGP, pods talk
     INFO("node " << i + 1 << " log:\n" << c.Log(i));
     CHECK(c.RoutesToOthers(i, {2}));
   }
-  CHECK(ConnectTcp(pods[0]->ns(), pods[2]->ns(), pods[2]->address()) == 0);
+  CHECK(ProbeTcp(pods[0]->ns(), pods[2]->ns(), pods[2]->Address()) == TcpProbe::kConnected);
   c.StartRouted(2);
   {
     INFO("node 3 log:\n" << c.Log(2));
@@ -463,8 +380,8 @@ TEST_CASE("routed: three nodes route pod CIDRs to each other over BGP, pods talk
   CHECK(c.RoutesToOthers(0, {1, 2}));
   CHECK(c.RoutesToOthers(1, {0, 2}));
   CHECK(c.RoutesToOthers(2, {0, 1}));
-  CHECK(ConnectTcp(pods[0]->ns(), pods[2]->ns(), pods[2]->address()) == 0);
-  CHECK(ConnectTcp(pods[2]->ns(), pods[1]->ns(), pods[1]->address()) == 0);
+  CHECK(ProbeTcp(pods[0]->ns(), pods[2]->ns(), pods[2]->Address()) == TcpProbe::kConnected);
+  CHECK(ProbeTcp(pods[2]->ns(), pods[1]->ns(), pods[1]->Address()) == TcpProbe::kConnected);
 
   // Deleting node-3 withdraws its route on every other node; node-3's own routed withdraws its
   // pod CIDR from the external router too, while it keeps its kernel routes.

@@ -13,28 +13,107 @@
 namespace kr::test {
 namespace {
 
-sockaddr_in Address(const std::string& ip, uint16_t port) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  if (inet_pton(AF_INET, ip.c_str(), &sin.sin_addr) != 1) {
-    throw std::invalid_argument("not an IPv4 address: " + ip);
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+
+  int family() const { return storage.ss_family; }
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+// IPv6 when the text has a colon; throws when it is not an address of that family.
+SocketAddress ParseAddress(const std::string& ip, uint16_t port) {
+  SocketAddress address;
+  int parsed = 0;
+  if (ip.find(':') == std::string::npos) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&address.storage);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    parsed = inet_pton(AF_INET, ip.c_str(), &in->sin_addr);
+    address.length = sizeof(sockaddr_in);
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    parsed = inet_pton(AF_INET6, ip.c_str(), &in6->sin6_addr);
+    address.length = sizeof(sockaddr_in6);
   }
-  return sin;
+  if (parsed != 1) throw std::invalid_argument("not an IP address: " + ip);
+  return address;
+}
+
+std::runtime_error SystemError(const char* what, int error) {
+  return std::runtime_error(std::string(what) + ": " + std::strerror(error));
 }
 
 }  // namespace
 
+TcpListener ListenTcp(const NetNs& ns, int family) {
+  return ns.Run([family] {
+    UniqueFd fd(socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) throw SystemError("socket", errno);
+    sockaddr_storage addr{};
+    socklen_t len = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    addr.ss_family = static_cast<sa_family_t>(family);
+    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd.get(), 64) != 0 ||
+        getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw SystemError("listen", errno);
+    }
+    std::uint16_t port = family == AF_INET ? reinterpret_cast<sockaddr_in*>(&addr)->sin_port
+                                           : reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port;
+    return TcpListener{std::move(fd), ntohs(port)};
+  });
+}
+
+const char* ToString(TcpProbe probe) {
+  switch (probe) {
+    case TcpProbe::kConnected:
+      return "connected";
+    case TcpProbe::kRefused:
+      return "refused";
+    case TcpProbe::kTimedOut:
+      return "timed out";
+  }
+  return "?";
+}
+
+TcpProbe ConnectTcp(const NetNs& ns, const std::string& address, std::uint16_t port,
+                    std::chrono::milliseconds timeout) {
+  const SocketAddress remote = ParseAddress(address, port);
+  return ns.Run([&] {
+    UniqueFd fd(socket(remote.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd.valid()) throw SystemError("socket", errno);
+    if (connect(fd.get(), remote.get(), remote.length) == 0) return TcpProbe::kConnected;
+    if (errno == ECONNREFUSED) return TcpProbe::kRefused;
+    if (errno != EINPROGRESS) throw SystemError("connect", errno);
+    pollfd pfd{fd.get(), POLLOUT, 0};
+    if (poll(&pfd, 1, static_cast<int>(timeout.count())) == 0) return TcpProbe::kTimedOut;
+    int error = 0;
+    socklen_t error_len = sizeof(error);
+    getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &error_len);
+    if (error == 0) return TcpProbe::kConnected;
+    if (error == ECONNREFUSED) return TcpProbe::kRefused;
+    throw SystemError("connect", error);
+  });
+}
+
+TcpProbe ProbeTcp(const NetNs& from, const NetNs& to, const std::string& to_address,
+                  std::chrono::milliseconds timeout) {
+  const int family = ParseAddress(to_address, 0).family();
+  TcpListener listener = ListenTcp(to, family);
+  return ConnectTcp(from, to_address, listener.port, timeout);
+}
+
 std::string ConnectAndSeeSource(const NetNs& from, const NetNs& to, const std::string& to_ip,
                                 uint16_t port) {
-  const sockaddr_in remote = Address(to_ip, port);
+  const SocketAddress remote = ParseAddress(to_ip, port);
+  if (remote.family() != AF_INET) throw std::invalid_argument("not an IPv4 address: " + to_ip);
   UniqueFd listener = to.Run([&] {
     UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     const int on = 1;
     setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&remote), sizeof remote) != 0 ||
-        listen(fd.get(), 4) != 0) {
-      throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
+    if (bind(fd.get(), remote.get(), remote.length) != 0 || listen(fd.get(), 4) != 0) {
+      throw SystemError("listen", errno);
     }
     return fd;
   });
@@ -43,7 +122,7 @@ std::string ConnectAndSeeSource(const NetNs& from, const NetNs& to, const std::s
     UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     timeval timeout{10, 0};  // a bound for a broken path, not a synchronization
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&remote), sizeof remote) != 0) {
+    if (connect(fd.get(), remote.get(), remote.length) != 0) {
       connect_errno = errno;
       return UniqueFd();
     }

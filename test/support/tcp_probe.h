@@ -1,14 +1,14 @@
-// Which source address a TCP connection between two test namespaces arrives with: how the
-// overlay and routing tests see that pod traffic took the path (tunnel, SNAT or none) they
-// expect.
+// Real TCP connections between test namespaces: whether a path (routes, tunnels, firewall
+// rules) carries packets, and with which source address they arrive. Sockets are made inside
+// the namespaces with NetNs::Run; every wait is bounded, never a synchronization sleep.
 //
-//   CHECK(ConnectAndSeeSource(pod_a, pod_b, "198.18.2.2") == "198.18.1.2");
-//
-// IPv4 only. Blocking, bounded by 10 s per step (a broken path gives "error: ..." rather than
-// hanging the test). Opens a listener on to_ip:port inside `to`, connects from `from`, accepts,
-// and closes all three sockets before returning.
+//   TcpListener listener = ListenTcp(server, AF_INET);
+//   CHECK(ConnectTcp(client, "198.18.2.2", listener.port, 2s) == TcpProbe::kConnected);
+//   CHECK(ProbeTcp(pod_a, pod_b, "198.18.2.2") == TcpProbe::kConnected);  // both in one
+//   CHECK(ConnectAndSeeSource(pod_a, pod_b, "198.18.2.2") == "198.18.1.2");  // SNAT or not
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -16,7 +16,28 @@
 
 namespace kr::test {
 
-// The peer address the listener saw (getpeername of the accepted socket), or "error: ...".
+struct TcpListener {
+  UniqueFd fd;
+  std::uint16_t port = 0;
+};
+
+// Listens on the wildcard address of `family` (AF_INET / AF_INET6) on a kernel-chosen port.
+TcpListener ListenTcp(const NetNs& ns, int family);
+
+enum class TcpProbe { kConnected, kRefused, kTimedOut };
+const char* ToString(TcpProbe probe);
+
+// Connects from `ns` to address:port (IPv4 or IPv6). A dropped SYN shows as kTimedOut after
+// `timeout`; other failures throw.
+TcpProbe ConnectTcp(const NetNs& ns, const std::string& address, std::uint16_t port,
+                    std::chrono::milliseconds timeout);
+
+// ListenTcp in `to`, then ConnectTcp from `from` to `to_address`, which `to` must own.
+TcpProbe ProbeTcp(const NetNs& from, const NetNs& to, const std::string& to_address,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+// IPv4 only: the peer address the listener on to_ip:port inside `to` saw (getpeername of the
+// accepted socket), or "error: ...". Bounded by 10 s per step; closes all three sockets.
 std::string ConnectAndSeeSource(const NetNs& from, const NetNs& to, const std::string& to_ip,
                                 uint16_t port = 9090);
 
