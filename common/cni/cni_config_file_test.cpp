@@ -10,38 +10,25 @@
 #include <fstream>
 
 #include "common/cni/atomic_file.h"
+#include "test/support/temp_dir.h"
 
 namespace kr::cni {
 namespace {
 
 namespace fs = std::filesystem;
+using test::TempDir;
+
+// The names in the directory, sorted: what a failed or finished write left behind.
+std::vector<std::string> Entries(const TempDir& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 // A fresh directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kr-cni-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-  std::vector<std::string> Entries() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_)) {
-      names.push_back(entry.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
-
 std::string Slurp(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -74,7 +61,7 @@ TEST_CASE("a missing file is created; an unchanged config is not rewritten") {
   REQUIRE(second.ok());
   CHECK_FALSE(*second);
   CHECK(fs::last_write_time(path) == mtime);
-  CHECK(dir.Entries() == std::vector<std::string>{"10-kuberouter.conflist"});
+  CHECK(Entries(dir) == std::vector<std::string>{"10-kuberouter.conflist"});
 }
 
 TEST_CASE("an existing file is merged, keeping a foreign portmap entry") {
@@ -125,7 +112,7 @@ TEST_CASE("a failing write leaves the old file whole and no temporary file behin
   REQUIRE_FALSE(status.ok());
   CHECK(status.error().code == EFBIG);
   CHECK(Slurp(path) == "old contents\n");
-  CHECK(dir.Entries() == std::vector<std::string>{"config.json"});
+  CHECK(Entries(dir) == std::vector<std::string>{"config.json"});
 }
 
 TEST_CASE("a failing rename leaves no temporary file; a missing directory is ENOENT") {
@@ -135,7 +122,7 @@ TEST_CASE("a failing rename leaves no temporary file; a missing directory is ENO
   Spit(dir.File("occupied/inside"), "x");
   const Status status = WriteFileAtomically(path, "new");
   REQUIRE_FALSE(status.ok());
-  CHECK(dir.Entries() == std::vector<std::string>{"occupied"});
+  CHECK(Entries(dir) == std::vector<std::string>{"occupied"});
 
   const Status missing = WriteFileAtomically(dir.File("no/such/dir/file"), "new");
   REQUIRE_FALSE(missing.ok());
@@ -151,7 +138,7 @@ TEST_CASE("a successful write replaces the whole contents") {
   struct stat st {};
   REQUIRE(stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  CHECK(dir.Entries() == std::vector<std::string>{"config.json"});
+  CHECK(Entries(dir) == std::vector<std::string>{"config.json"});
 }
 
 }  // namespace

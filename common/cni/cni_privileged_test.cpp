@@ -16,6 +16,7 @@
 #include "test/support/cni_bridge.h"
 #include "test/support/netns.h"
 #include "test/support/tcp_probe.h"
+#include "test/support/temp_dir.h"
 
 namespace kr::cni {
 namespace {
@@ -24,24 +25,8 @@ namespace fs = std::filesystem;
 using test::NetNs;
 using test::ProbeTcp;
 using test::TcpProbe;
+using test::TempDir;
 using Json = nlohmann::json;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kr-cni-priv-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -49,8 +34,8 @@ bool Contains(const std::string& text, const std::string& part) {
 
 TEST_CASE("the real bridge plugin gives pods addresses from the written config") {
   TempDir dir;
-  const fs::path conflist = dir.path() / "10-kuberouter.conflist";
-  const fs::path ipam_dir = dir.path() / "ipam";
+  const fs::path conflist = fs::path(dir.path()) / "10-kuberouter.conflist";
+  const fs::path ipam_dir = fs::path(dir.path()) / "ipam";
   {
     // A config someone left before routed started, with a foreign entry that must survive.
     std::ofstream(conflist) << R"({"cniVersion": "0.3.0", "name": "mynet", "plugins": [
@@ -68,7 +53,7 @@ TEST_CASE("the real bridge plugin gives pods addresses from the written config")
     std::ifstream in(conflist);
     CHECK(Json::parse(in)["plugins"][1]["type"] == "portmap");
   }
-  const fs::path plugin_config = dir.path() / "bridge-stdin.json";
+  const fs::path plugin_config = fs::path(dir.path()) / "bridge-stdin.json";
   std::ofstream(plugin_config) << test::BridgePluginConfig(conflist.string());
 
   NetNs node("node");

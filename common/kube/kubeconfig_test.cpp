@@ -12,26 +12,13 @@
 #include "common/kube/client_config.h"
 #include "common/kube/server_url.h"
 #include "common/kube/token_source.h"
+#include "test/support/temp_dir.h"
 
 namespace fs = std::filesystem;
+using kr::test::TempDir;
 using namespace kr::kube;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "kr-kube-test-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path Write(const std::string& name, const std::string& text) const {
-    const fs::path file = path / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-    return file;
-  }
-};
 
 const char* kTwoContexts = R"(
 apiVersion: v1
@@ -96,7 +83,7 @@ TEST_CASE("server addresses split into host, port and prefix", "[kube]") {
 TEST_CASE("kubeconfig current-context, inline data and tokens", "[kube]") {
   TempDir dir;
   const auto file = dir.Write("config", kTwoContexts);
-  RestConfig cfg = LoadKubeconfig({file.string()}, "");
+  RestConfig cfg = LoadKubeconfig({file}, "");
   CHECK(cfg.server == "https://192.0.2.10:6443");
   CHECK(cfg.ca_pem == "CA-PEM\n");
   CHECK(cfg.bearer_token == "dev-token");
@@ -108,7 +95,7 @@ TEST_CASE("kubeconfig --context and file paths relative to the kubeconfig", "[ku
   dir.Write("kube/certs/ca.pem", "FILE-CA");
   dir.Write("kube/certs/client.pem", "FILE-CERT");
   const auto file = dir.Write("kube/config", kTwoContexts);
-  RestConfig cfg = LoadKubeconfig({file.string()}, "prod");
+  RestConfig cfg = LoadKubeconfig({file}, "prod");
   CHECK(cfg.server == "https://[2001:db8::1]:6443");
   CHECK(cfg.ca_pem == "FILE-CA");
   CHECK(cfg.tls_server_name == "2001:db8::1");
@@ -129,9 +116,9 @@ current-context: other
 clusters: [{name: c, cluster: {server: "http://127.0.0.1:2"}}]
 users: [{name: u, user: {tokenFile: tok}}]
 )");
-  RestConfig cfg = LoadKubeconfig(SplitKubeconfigList(first.string() + ":" + second.string()), "");
+  RestConfig cfg = LoadKubeconfig(SplitKubeconfigList(first + ":" + second), "");
   CHECK(cfg.server == "http://127.0.0.1:1");
-  CHECK(cfg.token_file == (dir.path / "tok").string());
+  CHECK(cfg.token_file == dir.File("tok"));
 }
 
 TEST_CASE("kubeconfig errors name what is wrong", "[kube]") {
@@ -139,7 +126,7 @@ TEST_CASE("kubeconfig errors name what is wrong", "[kube]") {
   auto load_error = [&](const std::string& text, const std::string& context = "") {
     const auto file = dir.Write("bad", text);
     try {
-      LoadKubeconfig({file.string()}, context);
+      LoadKubeconfig({file}, context);
     } catch (const std::runtime_error& e) {
       return std::string(e.what());
     }
@@ -186,14 +173,14 @@ TEST_CASE("--kubeconfig, $KUBECONFIG, --master and in-cluster precedence", "[kub
   const auto file = dir.Write("config", kTwoContexts);
   InClusterSource in_cluster;  // no service host: in-cluster must not be chosen
 
-  RestConfig from_flag = ResolveRestConfig({file.string(), "", ""}, "/nonexistent", in_cluster);
+  RestConfig from_flag = ResolveRestConfig({file, "", ""}, "/nonexistent", in_cluster);
   CHECK(from_flag.bearer_token == "dev-token");
 
-  RestConfig from_env = ResolveRestConfig({"", "", "dev"}, file.string(), in_cluster);
+  RestConfig from_env = ResolveRestConfig({"", "", "dev"}, file, in_cluster);
   CHECK(from_env.server == "https://192.0.2.10:6443");
 
   RestConfig master_override =
-      ResolveRestConfig({file.string(), "https://192.0.2.99:443", ""}, "", in_cluster);
+      ResolveRestConfig({file, "https://192.0.2.99:443", ""}, "", in_cluster);
   CHECK(master_override.server == "https://192.0.2.99:443");
   CHECK(master_override.bearer_token == "dev-token");
 
@@ -208,21 +195,21 @@ TEST_CASE("in-cluster configuration from the service account", "[kube]") {
   TempDir dir;
   dir.Write("sa/ca.crt", "SA-CA");
   dir.Write("sa/token", "sa-token-1\n");
-  InClusterSource source{"2001:db8::a", "443", (dir.path / "sa").string()};
+  InClusterSource source{"2001:db8::a", "443", dir.File("sa")};
   RestConfig cfg = ResolveRestConfig({}, "", source);
   CHECK(cfg.server == "https://[2001:db8::a]:443");
   CHECK(cfg.ca_pem == "SA-CA");
-  CHECK(cfg.token_file == (dir.path / "sa/token").string());
+  CHECK(cfg.token_file == dir.File("sa/token"));
 
-  fs::remove(dir.path / "sa/token");
+  fs::remove(dir.File("sa/token"));
   CHECK_THROWS_WITH(InClusterConfig(source), Catch::Contains("token"));
 }
 
 TEST_CASE("a token file is re-read after the refresh period", "[kube]") {
   TempDir dir;
   const auto token_file = dir.Write("token", "first\n");
-  TokenSource cached("", token_file.string(), std::chrono::hours(1));
-  TokenSource fresh("", token_file.string(), std::chrono::seconds(0));
+  TokenSource cached("", token_file, std::chrono::hours(1));
+  TokenSource fresh("", token_file, std::chrono::seconds(0));
   CHECK(*cached.Token() == "first");
   CHECK(*fresh.Token() == "first");
   dir.Write("token", "second");
@@ -231,7 +218,7 @@ TEST_CASE("a token file is re-read after the refresh period", "[kube]") {
   // A rotation in progress (file briefly missing) keeps the last good token.
   fs::remove(token_file);
   CHECK(*fresh.Token() == "second");
-  TokenSource missing("", (dir.path / "none").string());
+  TokenSource missing("", dir.File("none"));
   CHECK_FALSE(missing.Token().ok());
   TokenSource inline_only("inline", "");
   CHECK(*inline_only.Token() == "inline");

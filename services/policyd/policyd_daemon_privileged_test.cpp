@@ -25,6 +25,7 @@
 #include "services/policyd/core/test_objects.h"
 #include "test/privileged/netpol/pod_network.h"
 #include "test/support/netns.h"
+#include "test/support/temp_dir.h"
 #include "test/support/test_publisher.h"
 
 extern char** environ;
@@ -36,28 +37,11 @@ using namespace testing;
 using netpol_test::PodEndpoint;
 using netpol_test::PodNetwork;
 using netpol_test::ProbePort;
+using test::TempDir;
 
 const ProbePort kTcp80{80, "TCP"};
 
 // A temporary directory, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "kr-policyd-e2e-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // A child process, ended by its pid (SIGTERM, then SIGKILL if it lingers) on destruction.
 class Child {
  public:

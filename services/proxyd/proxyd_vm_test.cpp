@@ -44,6 +44,7 @@
 #include "services/proxyd/core/dsr_fwmark.h"
 #include "services/proxyd/core/test_fixtures.h"
 #include "test/support/netns.h"
+#include "test/support/temp_dir.h"
 #include "test/support/test_publisher.h"
 
 extern char** environ;
@@ -52,6 +53,7 @@ namespace kr::proxyd {
 namespace {
 
 using test::NetNs;
+using test::TempDir;
 using test::UniqueFd;
 using test::VethPair;
 using namespace std::chrono_literals;
@@ -241,20 +243,6 @@ std::map<std::string, int> Spread(const NetNs& ns, const std::string& ip, uint16
   return counts;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/kr-proxyd-vm-XXXXXX";
-    if (!mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
-};
-
 // kr-proxyd in the node namespace, its output in a log file. Stopped with SIGTERM.
 class Proxyd {
  public:
@@ -384,7 +372,7 @@ model::Endpoints NginxEndpoints(int count) {
 // "ip -n <ns> -batch <file>": one process for many commands (each process start costs about a
 // second under the VM's software emulation).
 void IpBatch(const TempDir& dir, const NetNs& ns, const std::vector<std::string>& lines) {
-  const std::string path = dir.path + "/" + ns.name() + ".batch";
+  const std::string path = dir.path() + "/" + ns.name() + ".batch";
   {
     std::ofstream out(path);
     for (const auto& line : lines) out << line << "\n";
@@ -418,7 +406,7 @@ struct Cluster {
     IpBatch(dir, node, node_setup);
     // DSR: the tunnelled packet arrives at the service port, not the target port.
     servers.push_back(std::make_unique<NameServer>(pod1, "0.0.0.0", 80, "pod1"));
-    publisher = test::StartTestPublisher(dir.path + "/bus");
+    publisher = test::StartTestPublisher(dir.path() + "/bus");
   }
 
   TempDir dir;
@@ -511,7 +499,7 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
   Publish(cluster, NginxEndpoints(1));
   cluster.publisher->MarkInSync();
   auto proxyd = std::make_unique<Proxyd>(
-      node, cluster.dir.path + "/bus", cluster.dir.path + "/proxyd.log",
+      node, cluster.dir.path() + "/bus", cluster.dir.path() + "/proxyd.log",
       std::vector<std::string>{"--ipvs-graceful-termination", "--ipvs-graceful-period=5m",
                                "--cluster-cidr=198.18.0.0/16", "--enable-ipv6"});
 
@@ -795,7 +783,7 @@ TEST_CASE("kr-proxyd programs IPVS from the bus and serves real traffic") {
     const int stopped = proxyd->Stop();
     const std::string while_stopped = IpvsText(node);
     proxyd = std::make_unique<Proxyd>(
-        node, cluster.dir.path + "/bus", cluster.dir.path + "/proxyd.log",
+        node, cluster.dir.path() + "/bus", cluster.dir.path() + "/proxyd.log",
         std::vector<std::string>{"--ipvs-graceful-termination", "--ipvs-graceful-period=5m",
                                  "--cluster-cidr=198.18.0.0/16", "--enable-ipv6",
                                  "--masquerade-all"});

@@ -25,6 +25,7 @@
 #include <tuple>
 
 #include "test/support/netns.h"
+#include "test/support/temp_dir.h"
 #include "tools/kr-sandbox/api_client.h"
 #include "tools/kr-sandbox/process.h"
 
@@ -32,6 +33,7 @@ namespace kr::sandbox {
 namespace {
 
 namespace fs = std::filesystem;
+using test::TempDir;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
@@ -61,23 +63,6 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::seconds deadline 
 }
 
 // A temporary directory removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char path[] = "/tmp/kr-sandbox-test-XXXXXX";
-    REQUIRE(mkdtemp(path) != nullptr);
-    path_ = path;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // Removes the pod namespaces of this run left by an agent that did not clean up (only after
 // the processes are gone: it is declared before them).
 class PodNetnsSweeper {

@@ -5,8 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -60,23 +58,6 @@ Daemon::~Daemon() {
     int status = 0;
     waitpid(pid_, &status, 0);
   }
-}
-
-TempDir::TempDir() {
-  std::string pattern = "/tmp/kr-bgp-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string TempDir::Write(const std::string& name, const std::string& content) const {
-  const std::string file = path_ + "/" + name;
-  std::ofstream(file) << content;
-  return file;
 }
 
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

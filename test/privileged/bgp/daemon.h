@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "test/support/netns.h"
+#include "test/support/temp_dir.h"
 
 namespace kr::test {
 
@@ -28,18 +29,6 @@ class Daemon {
 
  private:
   pid_t pid_ = -1;
-};
-
-// mkdtemp under /tmp; removed recursively on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& content) const;  // full path
-
- private:
-  std::string path_;
 };
 
 // Calls `done` every 100 ms until it returns true or `timeout` passes; returns its last result.

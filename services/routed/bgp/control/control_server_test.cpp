@@ -12,24 +12,13 @@
 
 #include "services/routed/bgp/control/control_client.h"
 #include "services/routed/bgp/control/fake_control_source.h"
+#include "test/support/temp_dir.h"
 
 namespace kr::bgp::control {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kr-bgp-ctl-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string path;
-};
+using test::TempDir;
 
 FakeControlSource OneNeighbor() {
   FakeControlSource source;
@@ -60,7 +49,7 @@ std::string ReadLine(int fd) {
 TEST_CASE("bgp control server: answers over a 0600 socket in a directory it creates",
           "[bgp][control]") {
   TempDir dir;
-  const std::string path = dir.path + "/run/kr-node/routed-bgp.sock";
+  const std::string path = dir.path() + "/run/kr-node/routed-bgp.sock";
   FakeControlSource source = OneNeighbor();
   auto server = ControlServer::Start(source, path);
   REQUIRE(server);
@@ -91,9 +80,9 @@ TEST_CASE("bgp control server: several requests on one connection, one answer ea
           "[bgp][control]") {
   TempDir dir;
   FakeControlSource source = OneNeighbor();
-  auto server = ControlServer::Start(source, dir.path + "/s.sock");
+  auto server = ControlServer::Start(source, dir.path() + "/s.sock");
   REQUIRE(server);
-  const int fd = ConnectRaw(dir.path + "/s.sock");
+  const int fd = ConnectRaw(dir.path() + "/s.sock");
   const std::string two = "{\"command\":\"neighbors\"}\n{\"command\":\"rib\"}\n";
   REQUIRE(write(fd, two.data(), two.size()) == static_cast<ssize_t>(two.size()));
   const auto first = nlohmann::json::parse(ReadLine(fd));
@@ -114,7 +103,7 @@ TEST_CASE("bgp control server: several requests on one connection, one answer ea
 TEST_CASE("bgp control server: replaces a stale socket, never a live one or a file",
           "[bgp][control]") {
   TempDir dir;
-  const std::string path = dir.path + "/s.sock";
+  const std::string path = dir.path() + "/s.sock";
   FakeControlSource source = OneNeighbor();
   {
     // A socket file nobody listens on any more, as a crashed daemon leaves it.
@@ -132,7 +121,7 @@ TEST_CASE("bgp control server: replaces a stale socket, never a live one or a fi
   CHECK(second.error().code == EADDRINUSE);
   CHECK(Ask(path, Request{.command = "neighbors"}));  // the first one still answers
 
-  const std::string file = dir.path + "/not-a-socket";
+  const std::string file = dir.path() + "/not-a-socket";
   std::ofstream(file) << "keep me";
   auto on_file = ControlServer::Start(source, file);
   REQUIRE_FALSE(on_file);
@@ -142,7 +131,7 @@ TEST_CASE("bgp control server: replaces a stale socket, never a live one or a fi
 
 TEST_CASE("bgp control client: a server that never answers is a timeout", "[bgp][control]") {
   TempDir dir;
-  const std::string path = dir.path + "/mute.sock";
+  const std::string path = dir.path() + "/mute.sock";
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
