@@ -5,6 +5,10 @@
 // tests inspect without a kernel; libnl's caches would add a second copy of the tables we
 // dump anyway, and libmnl lets thousands of route requests share one sendmsg.
 //
+// Route writes (Apply and the single-route calls) go without an ack per request: the kernel
+// answers only the ones it refuses, which Apply still reports at their index
+// (NetlinkSocket::Answers::kErrorsOnly). Tunnel writes keep their acks.
+//
 // Threading: not thread-safe. The kernel is the one of the network namespace of the thread
 // that called Create, for the object's whole life.
 #pragma once

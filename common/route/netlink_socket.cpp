@@ -4,9 +4,9 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <string>
 #include <utility>
 
@@ -17,6 +17,8 @@ constexpr size_t kSendChunkBytes = 32 * 1024;
 // Each ack costs the receive buffer about a kilobyte of skb overhead, however short it is: a
 // chunk must not ask for more acks than the buffer holds, or the kernel drops them (ENOBUFS).
 constexpr size_t kMaxRequestsPerChunk = 64;
+// Room an error answer takes in the receive buffer, with margin (skb overhead included).
+constexpr size_t kBytesPerAnswer = 2048;
 constexpr int kReceiveBufferSocketBytes = 1024 * 1024;
 constexpr size_t kReceiveBufferBytes = 64 * 1024;
 constexpr int kDumpAttempts = 3;
@@ -74,7 +76,15 @@ Expected<NetlinkSocket> NetlinkSocket::Open() {
     setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SO_RCVBUF, &receive_buffer,
                sizeof receive_buffer);
   }
-  return NetlinkSocket(socket);
+  NetlinkSocket result(socket);
+  int granted = 0;  // what the kernel accounts against, whichever call above took effect
+  socklen_t length = sizeof granted;
+  if (getsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SO_RCVBUF, &granted, &length) == 0 &&
+      granted > 0) {
+    result.max_errors_per_chunk_ =
+        std::max<size_t>(1, static_cast<size_t>(granted) / kBytesPerAnswer);
+  }
+  return result;
 }
 
 NetlinkSocket::NetlinkSocket(mnl_socket* socket)
@@ -86,7 +96,8 @@ NetlinkSocket::NetlinkSocket(NetlinkSocket&& other) noexcept
     : socket_(std::exchange(other.socket_, nullptr)),
       port_id_(other.port_id_),
       next_seq_(other.next_seq_),
-      receive_buffer_(std::move(other.receive_buffer_)) {}
+      receive_buffer_(std::move(other.receive_buffer_)),
+      max_errors_per_chunk_(other.max_errors_per_chunk_) {}
 
 NetlinkSocket& NetlinkSocket::operator=(NetlinkSocket&& other) noexcept {
   if (this != &other) {
@@ -95,6 +106,7 @@ NetlinkSocket& NetlinkSocket::operator=(NetlinkSocket&& other) noexcept {
     port_id_ = other.port_id_;
     next_seq_ = other.next_seq_;
     receive_buffer_ = std::move(other.receive_buffer_);
+    max_errors_per_chunk_ = other.max_errors_per_chunk_;
   }
   return *this;
 }
@@ -103,52 +115,73 @@ NetlinkSocket::~NetlinkSocket() {
   if (socket_ != nullptr) mnl_socket_close(socket_);
 }
 
-std::vector<Status> NetlinkSocket::Transact(std::vector<std::vector<uint8_t>> requests) {
+std::vector<Status> NetlinkSocket::Transact(std::vector<std::vector<uint8_t>> requests,
+                                            Answers answers) {
+  const bool ack_each = answers == Answers::kEach;
+  const size_t per_chunk = ack_each ? kMaxRequestsPerChunk : max_errors_per_chunk_;
   std::vector<Status> results(requests.size());
+  std::vector<bool> answered;
   size_t next = 0;
   std::vector<uint8_t> chunk;
   while (next < requests.size()) {
-    // seq -> index of the request it answers, for the requests in this chunk.
-    std::map<uint32_t, size_t> pending;
+    // The chunk's requests carry consecutive sequence numbers from first_seq.
+    const size_t begin = next;
+    const uint32_t first_seq = next_seq_;
     chunk.clear();
     while (next < requests.size() &&
-           (chunk.empty() || (chunk.size() + requests[next].size() <= kSendChunkBytes &&
-                              pending.size() < kMaxRequestsPerChunk))) {
+           (next == begin || (chunk.size() + requests[next].size() <= kSendChunkBytes &&
+                              next - begin < per_chunk))) {
       auto* header = reinterpret_cast<nlmsghdr*>(requests[next].data());
       header->nlmsg_seq = next_seq_++;
-      header->nlmsg_flags |= NLM_F_ACK;
-      pending.emplace(header->nlmsg_seq, next);
+      if (ack_each) {
+        header->nlmsg_flags |= NLM_F_ACK;
+      } else {
+        header->nlmsg_flags &= static_cast<uint16_t>(~NLM_F_ACK);
+      }
       chunk.insert(chunk.end(), requests[next].begin(), requests[next].end());
       ++next;
     }
-    const auto fail_pending = [&](const Error& error) {
-      for (const auto& [seq, index] : pending) results[index] = error;
-      pending.clear();
+    const size_t count = next - begin;
+    answered.assign(count, false);
+    size_t unanswered = count;
+    // Marks the requests with no answer read yet; an error read later still replaces it.
+    const auto fail_unanswered = [&](const Error& error) {
+      for (size_t i = 0; i < count; ++i) {
+        if (!answered[i]) results[begin + i] = error;
+      }
     };
     if (mnl_socket_sendto(socket_, chunk.data(), chunk.size()) < 0) {
-      fail_pending(Error::FromErrno(errno, "netlink send"));
+      fail_unanswered(Error::FromErrno(errno, "netlink send"));
       continue;
     }
-    while (!pending.empty()) {
-      // rtnetlink handles requests inside sendmsg, so every ack is queued (or was dropped for
-      // want of buffer) by now: an empty queue means lost acks, never "wait longer".
+    // Every answer is queued (or was dropped for want of buffer) by now: an empty queue means
+    // all answers were read, never "wait longer".
+    while (!ack_each || unanswered > 0) {
       const ssize_t received = recv(mnl_socket_get_fd(socket_), receive_buffer_.data(),
                                     receive_buffer_.size(), MSG_DONTWAIT);
       if (received < 0) {
-        if (errno == EINTR) continue;
-        const int err = (errno == EAGAIN || errno == EWOULDBLOCK) ? ENOBUFS : errno;
-        fail_pending(Error::FromErrno(err, "netlink receive ack (outcome unknown)"));
+        const int err = errno;
+        if (err == EINTR) continue;
+        const bool drained = err == EAGAIN || err == EWOULDBLOCK;
+        if (drained && !ack_each) break;  // every error there was has been read
+        // Acks missing from a drained queue were dropped; an overrun (ENOBUFS, reported once,
+        // before the answers that were queued) dropped some answers, which ones is unknown.
+        fail_unanswered(
+            Error::FromErrno(drained ? ENOBUFS : err, "netlink receive answer (outcome unknown)"));
+        if (err == ENOBUFS && !ack_each) continue;  // read the errors that were queued
         break;
       }
       int left = static_cast<int>(received);
       for (auto* message = reinterpret_cast<const nlmsghdr*>(receive_buffer_.data());
            mnl_nlmsg_ok(message, left); message = mnl_nlmsg_next(message, &left)) {
         if (message->nlmsg_pid != port_id_ || message->nlmsg_type != NLMSG_ERROR) continue;
-        const auto it = pending.find(message->nlmsg_seq);
-        if (it == pending.end()) continue;  // a late answer to an earlier, failed chunk
+        const uint32_t offset = message->nlmsg_seq - first_seq;  // wraps like the numbers
+        // A late answer to an earlier chunk (already failed as lost) is skipped.
+        if (offset >= count || answered[offset]) continue;
         const auto [code, text] = DecodeError(message);
-        if (code != 0) results[it->second] = KernelError(code, text);
-        pending.erase(it);
+        if (code != 0) results[begin + offset] = KernelError(code, text);
+        answered[offset] = true;
+        --unanswered;
       }
     }
   }

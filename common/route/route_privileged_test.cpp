@@ -390,6 +390,51 @@ TEST_CASE("the kernel's refusals come back as errno values with its message") {
   CHECK(Lines(net.Show()) == 2);
 }
 
+// Route batches go without an ack per route (errors only): each refusal must still come
+// back at its own index, also when hundreds in one sendmsg fail, and the rest must be applied.
+TEST_CASE("a batch without acks reports every refused route at its index, applies the rest") {
+  Topology net;
+  NetlinkRouteKernel kernel = net.Kernel();
+  const auto prefix = [](int i) {
+    return "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24";
+  };
+  std::vector<RouteOp> existing;
+  for (int i = 0; i < 3000; i += 2) {
+    existing.push_back({RouteOp::Kind::kAdd, R(prefix(i).c_str(), {Via("198.51.100.2")})});
+  }
+  for (const Status& s : kernel.Apply(existing)) REQUIRE(s.ok());
+
+  // Every route of a batch refused (EEXIST), more than a sendmsg chunk holds.
+  const std::vector<Status> all_refused = kernel.Apply(existing);
+  REQUIRE(all_refused.size() == existing.size());
+  size_t eexist = 0;
+  for (const Status& s : all_refused) eexist += !s.ok() && s.error().code == EEXIST;
+  CHECK(eexist == existing.size());
+
+  // Refused and accepted interleaved, one unreachable gateway among them.
+  std::vector<RouteOp> mixed;
+  for (int i = 0; i < 3000; ++i) {
+    const char* gateway = i == 1001 ? "10.254.0.1" : "192.0.2.2";
+    mixed.push_back({RouteOp::Kind::kAdd, R(prefix(i).c_str(), {Via(gateway)})});
+  }
+  const std::vector<Status> results = kernel.Apply(mixed);
+  REQUIRE(results.size() == mixed.size());
+  size_t wrong = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const int expected = i == 1001 ? ENETUNREACH : i % 2 == 0 ? EEXIST : 0;
+    const int got = results[i].ok() ? 0 : results[i].error().code;
+    if (got != expected) {
+      if (wrong++ < 5) UNSCOPED_INFO("op " << i << ": errno " << got << ", want " << expected);
+    }
+  }
+  CHECK(wrong == 0);
+  CHECK(Contains(results[1001].error().message, prefix(1001)));
+  // 1,500 existing + 1,499 new (the unreachable one is not there).
+  CHECK(Lines(net.Show()) == 2999);
+  CHECK(Contains(net.Show(), prefix(1003) + " via 192.0.2.2"));
+  CHECK_FALSE(Contains(net.Show(), prefix(1001) + " "));
+}
+
 TEST_CASE("tunnel deletion refuses non-tunnels and reports missing interfaces") {
   Topology net;
   NetlinkRouteKernel kernel = net.Kernel();

@@ -43,12 +43,14 @@ route::SyncResult RouteInstaller::SyncAll(const LearnedRoutes& wanted, const Rou
 
 route::SyncResult RouteInstaller::Update(const LearnedChanges& changes, const RouteShaper& shaper) {
   std::vector<route::RouteOp> ops;
+  ops.reserve(changes.size());
   std::vector<route::RouteOp> deletes;  // after the adds, as route::DiffRoutes orders them
+  // `changes` is sorted like written_: one lookup per prefix.
   for (const auto& [prefix, next_hop] : changes) {
     std::optional<route::Route> want;
     if (next_hop) want = shaper(LearnedRoute{prefix, *next_hop});
-    auto old = written_.find(prefix);
-    if (old != written_.end()) {
+    auto old = written_.lower_bound(prefix);
+    if (old != written_.end() && old->first == prefix) {
       if (want && *want == old->second) continue;
       if (want && route::KeyOf(*want) == route::KeyOf(old->second)) {
         ops.push_back(route::RouteOp{route::RouteOp::Kind::kReplace, *want});
@@ -56,11 +58,11 @@ route::SyncResult RouteInstaller::Update(const LearnedChanges& changes, const Ro
         continue;
       }
       deletes.push_back(route::RouteOp{route::RouteOp::Kind::kDelete, old->second});
-      written_.erase(old);
+      old = written_.erase(old);
     }
     if (!want) continue;
     ops.push_back(route::RouteOp{route::RouteOp::Kind::kAdd, *want});
-    written_.emplace(prefix, std::move(*want));
+    written_.emplace_hint(old, prefix, std::move(*want));
   }
   ops.insert(ops.end(), deletes.begin(), deletes.end());
 

@@ -299,13 +299,15 @@ LearnedChanges RoutedController::ApplyLocRibChanges(const NodeView& self,
                                                     const bgp::LocRibChanges& changes) {
   const std::set<bgp::IpPrefix> local = LocalPrefixes(self);
   LearnedChanges changed;
+  // `changes` is sorted like learned_ and `changed`: one lookup per prefix, appends at the end
+  // (thousands of prefixes per batch when a peer sends its table).
   for (const auto& [prefix, best] : changes) {
     std::optional<bgp::IpAddress> next_hop;
     if (best) next_hop = UsableNextHop(self, local, prefix, best->from, best->next_hop);
-    auto old = learned_.find(prefix);
-    if (old == learned_.end()) {
+    auto old = learned_.lower_bound(prefix);
+    if (old == learned_.end() || old->first != prefix) {
       if (!next_hop) continue;
-      learned_.emplace(prefix, *next_hop);
+      learned_.emplace_hint(old, prefix, *next_hop);
     } else if (!next_hop) {
       learned_.erase(old);
     } else if (old->second != *next_hop) {
@@ -313,7 +315,7 @@ LearnedChanges RoutedController::ApplyLocRibChanges(const NodeView& self,
     } else {
       continue;
     }
-    changed[prefix] = next_hop;
+    changed.emplace_hint(changed.end(), prefix, next_hop);
   }
   return changed;
 }
@@ -438,16 +440,22 @@ LearnedChanges RoutedController::WantAll() {
 LearnedChanges RoutedController::WantChanged(const LearnedChanges& learned_changes) {
   const Clock::TimePoint now = clock_.Now();
   LearnedChanges changed;
+  // Sorted like installed_ and `changed`: one lookup per prefix, appends at the end.
   for (const auto& [prefix, next_hop] : learned_changes) {
-    auto old = installed_.find(prefix);
+    auto old = installed_.lower_bound(prefix);
+    const bool had = old != installed_.end() && old->first == prefix;
     if (next_hop) {
-      held_until_.erase(prefix);
-      if (old != installed_.end() && old->second == *next_hop) continue;
-      installed_[prefix] = *next_hop;
-      changed[prefix] = next_hop;
+      if (!held_until_.empty()) held_until_.erase(prefix);
+      if (had && old->second == *next_hop) continue;
+      if (had) {
+        old->second = *next_hop;
+      } else {
+        installed_.emplace_hint(old, prefix, *next_hop);
+      }
+      changed.emplace_hint(changed.end(), prefix, next_hop);
       continue;
     }
-    if (old == installed_.end()) continue;
+    if (!had) continue;
     if (NodeOwns(prefix, old->second)) {
       if (held_until_.emplace(prefix, now + options_.stale_route_hold).second) {
         KR_LOG(INFO) << "route " << prefix.ToString() << " via " << old->second.ToString()
@@ -456,7 +464,7 @@ LearnedChanges RoutedController::WantChanged(const LearnedChanges& learned_chang
       continue;
     }
     installed_.erase(old);
-    changed[prefix] = std::nullopt;
+    changed.emplace_hint(changed.end(), prefix, std::nullopt);
   }
   return changed;
 }

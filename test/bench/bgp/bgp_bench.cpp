@@ -32,6 +32,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -43,6 +44,8 @@
 #include "services/routed/bgp/speaker.h"
 #include "services/routed/routed_controller.h"
 #include "test/bench/bgp/mrt_writer.h"
+#include "test/bench/bgp/route_monitor.h"
+#include "test/bench/bgp/task_cpu.h"
 #include "test/privileged/bgp/daemon.h"
 #include "test/support/netns.h"
 
@@ -60,31 +63,44 @@ using kr::test::WaitFor;
 constexpr uint16_t kPort = 10179;
 constexpr uint8_t kBirdProtocol = 12;  // RTPROT_BIRD
 
+// One RoutedController::Sync that wrote routes (fib, ours).
+struct Batch {
+  Clock::time_point start;
+  double at = 0;  // Established -> start
+  double seconds = 0;
+  size_t routes = 0;  // kernel routes it added (the growth of kernel_routes())
+};
+
 struct Figures {
   double seconds = 0;      // Established -> all routes in place
   double first_route = 0;  // Established -> the first route in place (gobgpd's start)
+  // fib, ours: details of where the time went.
+  double sync_end = 0;      // Established -> return of the sync that wrote the last route
+  double last_arrival = 0;  // Established -> the last Loc-RIB change (the last UPDATE's routes)
+  std::vector<Batch> batches;
+  double window_installer_cpu = 0;  // first Loc-RIB change -> end: the controller's thread
+  double window_write_cpu = 0;      // the part of it in RouteKernel::Apply (mostly the kernel)
+  double window_speaker_cpu = 0;    // the same window: the rest of ours (the speaker's io thread)
+  double monitor_cpu = 0;           // the route monitor's reader (not counted as the side's)
   double peak_rss_mib = 0;
   double baseline_rss_mib = 0;  // ours only: the process before the speaker started
   double gobgpd_cpu = 0;        // CPU seconds gobgpd spent during the run (its work for us)
   // CPU seconds of the side itself from its start to the end of the time (ours: this whole
-  // process from before the speaker starts; BIRD: the bird process): less at the mercy of
-  // other load than the time.
+  // process from before the speaker starts but the route monitor; BIRD: the bird process):
+  // less at the mercy of other load than the time.
   double cpu = 0;
 };
 
-// utime + stime of a process, in seconds.
-double CpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+// CPU of `after`'s threads since `before`, but thread `skip`'s.
+double CpuSince(const std::map<pid_t, double>& before, const std::map<pid_t, double>& after,
+                pid_t skip) {
+  double sum = 0;
+  for (const auto& [tid, seconds] : after) {
+    if (tid == skip) continue;
+    auto was = before.find(tid);
+    sum += seconds - (was == before.end() ? 0 : was->second);
   }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return sum;
 }
 
 double StatusMiB(const std::string& status_file, const std::string& field) {
@@ -246,6 +262,41 @@ class BenchBgpControl final : public routed::BgpControl {
   bgp::Speaker& speaker_;
 };
 
+// The netlink kernel with the CPU its writes take (Apply, on the calling thread) counted, so
+// that the controller's own work shows apart from the kernel's.
+class TimedRouteKernel final : public route::RouteKernel {
+ public:
+  explicit TimedRouteKernel(route::RouteKernel& kernel) : kernel_(kernel) {}
+  route::RouteProtocol protocol() const override { return kernel_.protocol(); }
+  Status AddRoute(const route::Route& r) override { return kernel_.AddRoute(r); }
+  Status ReplaceRoute(const route::Route& r) override { return kernel_.ReplaceRoute(r); }
+  Status DeleteRoute(const route::Route& r) override { return kernel_.DeleteRoute(r); }
+  Expected<std::vector<route::Route>> DumpRoutes(const route::RouteFilter& f) override {
+    return kernel_.DumpRoutes(f);
+  }
+  std::vector<Status> Apply(std::span<const route::RouteOp> ops) override {
+    const double before = ThisThreadCpuSeconds();
+    std::vector<Status> result = kernel_.Apply(ops);
+    apply_cpu_ += ThisThreadCpuSeconds() - before;
+    return result;
+  }
+  Status CreateTunnel(const route::TunnelSpec& spec) override { return kernel_.CreateTunnel(spec); }
+  Status DeleteTunnel(const std::string& name) override { return kernel_.DeleteTunnel(name); }
+  Expected<std::vector<route::Tunnel>> ListTunnels() override { return kernel_.ListTunnels(); }
+
+  double apply_cpu() const { return apply_cpu_; }
+
+ private:
+  static double ThisThreadCpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  }
+
+  route::RouteKernel& kernel_;
+  double apply_cpu_ = 0;
+};
+
 // kr-routed's controller for the node the speaker runs as (no CNI file, nothing originated):
 // its Sync is the daemon's, kernel routes included (services/routed/route_install.h).
 std::unique_ptr<routed::RoutedController> BenchController(routed::BgpControl& bgp,
@@ -272,7 +323,19 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
   ::malloc_trim(0);
   std::ofstream("/proc/self/clear_refs") << "5";
   f.baseline_rss_mib = StatusMiB("/proc/self/status", "VmRSS");
-  const double cpu_at_start = CpuSeconds(::getpid());
+  // The end both sides share: the kernel announcing the count-th route of the side's protocol.
+  std::unique_ptr<RouteMonitor> monitor;
+  if (install) {
+    auto created = lab.us.Run([count] { return RouteMonitor::Create(17, count); });
+    if (!created) throw std::runtime_error(created.error().message);
+    monitor = std::move(*created);
+  }
+  const pid_t self = ::getpid();
+  const auto cpu_at_start = ThreadCpuSeconds(self);
+  std::map<pid_t, double> cpu_at_first_change;
+  double apply_cpu_at_first_change = 0;
+  // The last Loc-RIB change (nanoseconds since the epoch), noted on the speaker's io thread.
+  std::atomic<int64_t> last_arrival{0};
   Wakeup wakeup;
   bgp::SpeakerConfig sc;
   sc.local_as = 65001;
@@ -280,7 +343,12 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
   sc.listen_address = bgp::IpAddress::Parse("192.0.2.1");
   sc.port = kPort;
   sc.connect_retry_seconds = 1;
-  sc.on_loc_rib_change = [&wakeup](uint64_t) { wakeup.Notify(); };
+  sc.on_loc_rib_change = [&wakeup, &last_arrival](uint64_t) {
+    last_arrival.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+            .count());
+    wakeup.Notify();
+  };
   bgp::PeerConfig pc;
   pc.address = *bgp::IpAddress::Parse("192.0.2.2");
   pc.peer_as = 65002;
@@ -290,6 +358,7 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
   auto speaker = lab.us.Run([&] { return bgp::Speaker::Create(sc); });
   if (!speaker) throw std::runtime_error(speaker.error().message);
   std::optional<route::NetlinkRouteKernel> kernel;
+  std::optional<TimedRouteKernel> timed;
   std::optional<BenchBgpControl> control;
   std::unique_ptr<routed::RoutedController> controller;
   StopSource stop;
@@ -297,8 +366,9 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
     auto created = lab.us.Run([] { return route::NetlinkRouteKernel::Create(17); });
     if (!created) throw std::runtime_error(created.error().message);
     kernel.emplace(std::move(*created));
+    timed.emplace(*kernel);
     control.emplace(**speaker);
-    controller = BenchController(*control, *kernel);
+    controller = BenchController(*control, *timed);
     // kr-routed's first sync (bus in sync, before BGP brings routes): dump and diff.
     if (Status s = controller->Sync(SyncKind::kFull, stop.token()); !s) {
       throw std::runtime_error("first sync: " + s.error().message);
@@ -322,24 +392,33 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
     const uint64_t generation = (*speaker)->LocRibGeneration();
     const auto now = Clock::now();
     if (generation != last_seen) {
-      if (last_seen == 0) first_change = now;
+      if (last_seen == 0) {
+        first_change = now;
+        cpu_at_first_change = ThreadCpuSeconds(self);
+        if (timed) apply_cpu_at_first_change = timed->apply_cpu();
+      }
       last_seen = generation;
       last_change = now;
     }
     const bool quiet = now - last_change >= 200ms;
     if (generation != handled && (install || generation >= count || quiet)) {
       handled = generation;
-      // Before the copy below: the benchmark's copy of the table is not the speaker's memory.
-      f.peak_rss_mib = StatusMiB("/proc/self/status", "VmHWM");
       if (install) {
         // What kr-routed's loop runs when the speaker signals a change.
+        const size_t before = controller->kernel_routes().size();
+        const auto start = Clock::now();
         const Status synced = controller->Sync(SyncKind::kIncremental, stop.token());
         if (!synced) std::printf("sync: %s\n", synced.error().message.c_str());
         have = controller->kernel_routes().size();
+        if (have != before) {
+          f.batches.push_back({start, 0, Since(start, Clock::now()), have - before});
+        }
         // The routes are in the kernel once the sync returned.
         if (have >= count && synced) done = Clock::now();
         continue;
       }
+      // Before the copy: the benchmark's copy of the table is not the speaker's memory.
+      f.peak_rss_mib = StatusMiB("/proc/self/status", "VmHWM");
       const std::vector<bgp::RibRoute> rib = (*speaker)->LocRib();
       have = rib.size();
       if (rib.size() >= count && (*speaker)->LocRibGeneration() == generation) {
@@ -365,13 +444,38 @@ Figures RunOurs(Lab& lab, const MrtTable& table, bool install) {
     }
     wakeup.Wait(10ms);
   }
-  f.cpu = CpuSeconds(::getpid()) - cpu_at_start;
+  const auto cpu_at_end = ThreadCpuSeconds(self);
+  // The installing side copies nothing; read once, off the installer's path.
+  if (install) f.peak_rss_mib = StatusMiB("/proc/self/status", "VmHWM");
+  const pid_t monitor_tid = monitor ? monitor->tid() : 0;
+  f.cpu = CpuSince(cpu_at_start, cpu_at_end, monitor_tid);
   const auto neighbors = (*speaker)->Neighbors();
   if (neighbors.empty() || !neighbors[0].established_since) {
     throw std::runtime_error("ours: no Established time");
   }
-  f.seconds = Since(*neighbors[0].established_since, *done);
-  f.first_route = Since(*neighbors[0].established_since, first_change);
+  const Clock::time_point established = *neighbors[0].established_since;
+  f.seconds = Since(established, *done);
+  f.first_route = Since(established, first_change);
+  if (install) {
+    // The monitor's reader notes the last route within about a millisecond of the sync.
+    (void)WaitFor([&] { return monitor->reached().has_value(); }, 5s);
+    if (!monitor->reached() || monitor->overrun()) {
+      throw std::runtime_error("ours: the route monitor saw " + std::to_string(monitor->count()) +
+                               " routes" + (monitor->overrun() ? " (overrun)" : ""));
+    }
+    f.sync_end = f.seconds;
+    f.seconds = Since(established, *monitor->reached());
+    f.first_route = Since(established, *monitor->first());
+    f.last_arrival =
+        Since(established, Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::nanoseconds(last_arrival.load()))));
+    const double installer = cpu_at_end.at(self) - cpu_at_first_change.at(self);
+    f.window_installer_cpu = installer;
+    f.window_write_cpu = timed->apply_cpu() - apply_cpu_at_first_change;
+    f.window_speaker_cpu = CpuSince(cpu_at_first_change, cpu_at_end, monitor_tid) - installer;
+    f.monitor_cpu = monitor->cpu_seconds();
+    for (Batch& b : f.batches) b.at = Since(established, b.start);
+  }
   if (const std::string missing = FirstMissing((*speaker)->LocRib(), table); missing != "none") {
     throw std::runtime_error("ours: Loc-RIB incomplete, first missing: " + missing);
   }
@@ -438,6 +542,14 @@ Figures RunBird(Lab& lab, uint32_t count, bool install) {
       "  ipv4 { import all; export none; };\n}\n";
   if (install) config += "protocol kernel { ipv4 { export all; }; }\n";
   const std::string socket = lab.dir.path() + "/bird.ctl";
+  // fib: the same end as ours, the kernel announcing the count-th route of BIRD's protocol;
+  // listening before bird starts.
+  std::unique_ptr<RouteMonitor> monitor;
+  if (install) {
+    auto created = lab.bird.Run([count] { return RouteMonitor::Create(kBirdProtocol, count); });
+    if (!created) throw std::runtime_error(created.error().message);
+    monitor = std::move(*created);
+  }
   auto bird = std::make_unique<Daemon>(
       lab.bird,
       std::vector<std::string>{"bird", "-f", "-c", lab.dir.Write("bird.conf", config), "-s", socket,
@@ -447,41 +559,47 @@ Figures RunBird(Lab& lab, uint32_t count, bool install) {
     args.insert(args.begin(), {"birdc", "-s", socket});
     return lab.bird.Exec(args).output;
   };
-  std::optional<route::NetlinkRouteKernel> kernel;
-  if (install) {
-    auto created = lab.bird.Run([] { return route::NetlinkRouteKernel::Create(kBirdProtocol); });
-    if (!created) throw std::runtime_error(created.error().message);
-    kernel.emplace(std::move(*created));
-  }
-  const route::RouteFilter scope{AF_INET, RT_TABLE_MAIN};
   const auto give_up = Clock::now() + 120s;
   std::optional<Clock::time_point> first_route;
   Clock::time_point done;
   for (;;) {
-    // A query's answer shows the table at some moment during the query: taking its start as
-    // the time the routes were in place errs in BIRD's favour.
-    done = Clock::now();
-    size_t have = 0;
     if (install) {
-      auto dumped = kernel->DumpRoutes(scope);
-      have = dumped ? dumped->size() : 0;
+      // Nothing asked of bird or the kernel meanwhile: the monitor's reader notes the times.
+      if (monitor->reached()) break;
     } else {
-      have = BirdImported(birdc({"show", "protocols", "all", "g"}));
+      // A query's answer shows the table at some moment during the query: taking its start as
+      // the time the routes were in place errs in BIRD's favour.
+      done = Clock::now();
+      const size_t have = BirdImported(birdc({"show", "protocols", "all", "g"}));
+      if (have > 0 && !first_route) first_route = done;
+      if (have >= count) break;
     }
-    if (have > 0 && !first_route) first_route = done;
-    if (have >= count) break;
     if (Clock::now() > give_up) {
-      throw std::runtime_error("bird: " + std::to_string(have) + " routes; " +
+      throw std::runtime_error("bird: " + std::to_string(monitor ? monitor->count() : 0) +
+                               " routes in the kernel; " +
                                birdc({"show", "protocols", "all", "g"}) +
                                birdc({"show", "route", "count"}) + lab.Log("bird.log"));
     }
     std::this_thread::sleep_for(10ms);
   }
+  Figures f;
+  f.cpu = LiveCpuSeconds(bird->pid());  // since it started
+  if (install) {
+    if (monitor->overrun()) throw std::runtime_error("bird: the route monitor overran");
+    done = *monitor->reached();
+    first_route = monitor->first();
+    f.monitor_cpu = monitor->cpu_seconds();
+    auto kernel = lab.bird.Run([] { return route::NetlinkRouteKernel::Create(kBirdProtocol); });
+    if (!kernel) throw std::runtime_error(kernel.error().message);
+    auto dumped = kernel->DumpRoutes(route::RouteFilter{AF_INET, RT_TABLE_MAIN});
+    if (!dumped || dumped->size() != count) {
+      throw std::runtime_error("bird: " + std::to_string(dumped ? dumped->size() : 0) +
+                               " routes in the kernel");
+    }
+  }
   if (!install && BirdRouteCount(birdc({"show", "route", "count"})) != count) {
     throw std::runtime_error("bird: table incomplete: " + birdc({"show", "route", "count"}));
   }
-  Figures f;
-  f.cpu = CpuSeconds(bird->pid());  // since it started
   f.peak_rss_mib = StatusMiB("/proc/" + std::to_string(bird->pid()) + "/status", "VmHWM");
   const std::string protocols = birdc({"show", "protocols", "g"});
   const auto since = BirdSince(protocols);
@@ -492,6 +610,37 @@ Figures RunBird(Lab& lab, uint32_t count, bool install) {
   return f;
 }
 
+// Where ours spent the time (fib): the old end (the sync's return), the last UPDATE's routes
+// reaching the Loc-RIB, the writes, and the CPU of each thread from the first route on.
+void ReportOursDetail(const std::vector<Figures>& ours, const std::vector<Figures>& bird) {
+  std::printf(
+      "\nours in detail (s from Established; CPU s from the first Loc-RIB change to the "
+      "end; monitor: the route monitor's reader, ours / BIRD's run)\n");
+  std::printf("%-6s %9s %9s %12s %9s %7s %11s %11s %11s %9s %13s\n", "round", "end", "sync end",
+              "last arrival", "tail ms", "syncs", "installer", "(in Apply)", "speaker io",
+              "monitor", "(BIRD run)");
+  for (size_t i = 0; i < ours.size(); ++i) {
+    const Figures& f = ours[i];
+    std::printf("%-6zu %9.3f %9.3f %12.3f %9.1f %7zu %11.3f %11.3f %11.3f %9.3f %13.3f\n", i + 1,
+                f.seconds, f.sync_end, f.last_arrival, (f.seconds - f.last_arrival) * 1e3,
+                f.batches.size(), f.window_installer_cpu, f.window_write_cpu, f.window_speaker_cpu,
+                f.monitor_cpu, bird[i].monitor_cpu);
+  }
+  for (size_t i = 0; i < ours.size(); ++i) {
+    // Each sync that wrote routes: routes@start(s)/duration(ms), the first 6 and the last 4.
+    std::printf("round %zu batches:", i + 1);
+    const auto& batches = ours[i].batches;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      if (b == 6 && batches.size() > 10) {
+        std::printf(" ...");
+        b = batches.size() - 4;
+      }
+      std::printf(" %zu@%.3f/%.1f", batches[b].routes, batches[b].at, batches[b].seconds * 1e3);
+    }
+    std::printf("\n");
+  }
+}
+
 void Report(const std::string& title, const std::vector<Figures>& ours,
             const std::vector<Figures>& bird) {
   std::printf("\n%s\n", title.c_str());
@@ -500,8 +649,8 @@ void Report(const std::string& title, const std::vector<Figures>& ours,
               "ours 1st (s)", "BIRD 1st (s)", "gobgpd CPU", "(BIRD run)", "ours CPU", "BIRD CPU");
   for (size_t i = 0; i < ours.size(); ++i) {
     std::printf(
-        "%-8zu %14.3f %14.3f %10.2f %12.1f %12.1f %10.2f %12.3f %12.3f %12.3f %12.3f %10.2f "
-        "%10.2f\n",
+        "%-8zu %14.3f %14.3f %10.2f %12.1f %12.1f %10.2f %12.3f %12.3f %12.3f %12.3f %10.3f "
+        "%10.3f\n",
         i + 1, ours[i].seconds, bird[i].seconds, ours[i].seconds / bird[i].seconds,
         ours[i].peak_rss_mib, bird[i].peak_rss_mib, ours[i].peak_rss_mib / bird[i].peak_rss_mib,
         ours[i].first_route, bird[i].first_route, ours[i].gobgpd_cpu, bird[i].gobgpd_cpu,
@@ -521,6 +670,7 @@ void Report(const std::string& title, const std::vector<Figures>& ours,
       "speaker started:");
   for (const Figures& f : ours) std::printf(" %.1f", f.baseline_rss_mib);
   std::printf(" MiB)\n");
+  if (!ours.empty() && !ours[0].batches.empty()) ReportOursDetail(ours, bird);
 }
 
 void Part(const std::string& title, uint32_t count, uint8_t length, bool install, int rounds) {
@@ -533,13 +683,13 @@ void Part(const std::string& title, uint32_t count, uint8_t length, bool install
   std::vector<Figures> ours, bird;
   for (int r = 0; r < rounds; ++r) {
     lab.WaitGobgpdIdle("198.51.100.1");
-    double cpu = CpuSeconds(lab.gobgpd->pid());
+    double cpu = LiveCpuSeconds(lab.gobgpd->pid());
     ours.push_back(RunOurs(lab, table, install));
-    ours.back().gobgpd_cpu = CpuSeconds(lab.gobgpd->pid()) - cpu;
+    ours.back().gobgpd_cpu = LiveCpuSeconds(lab.gobgpd->pid()) - cpu;
     lab.WaitGobgpdIdle("192.0.2.1");
-    cpu = CpuSeconds(lab.gobgpd->pid());
+    cpu = LiveCpuSeconds(lab.gobgpd->pid());
     bird.push_back(RunBird(lab, count, install));
-    bird.back().gobgpd_cpu = CpuSeconds(lab.gobgpd->pid()) - cpu;
+    bird.back().gobgpd_cpu = LiveCpuSeconds(lab.gobgpd->pid()) - cpu;
   }
   Report(title, ours, bird);
 }
