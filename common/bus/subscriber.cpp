@@ -30,13 +30,19 @@ Subscriber::~Subscriber() {
 void Subscriber::OnRaw(Topic topic, UpsertFn upsert, DeleteFn remove) {
   Handler& handler = handlers_[Index(topic)];
   if (!handler.wanted) wanted_.push_back(topic);
-  handler = Handler{true, std::move(upsert), nullptr, std::move(remove)};
+  handler = Handler{true, std::move(upsert), nullptr, nullptr, std::move(remove)};
 }
 
 void Subscriber::OnEncoded(Topic topic, EncodedUpsertFn upsert, DeleteFn remove) {
   Handler& handler = handlers_[Index(topic)];
   if (!handler.wanted) wanted_.push_back(topic);
-  handler = Handler{true, nullptr, std::move(upsert), std::move(remove)};
+  handler = Handler{true, nullptr, std::move(upsert), nullptr, std::move(remove)};
+}
+
+void Subscriber::OnBody(Topic topic, BodyUpsertFn upsert, DeleteFn remove) {
+  Handler& handler = handlers_[Index(topic)];
+  if (!handler.wanted) wanted_.push_back(topic);
+  handler = Handler{true, nullptr, nullptr, std::move(upsert), std::move(remove)};
 }
 
 Status Subscriber::Start() {
@@ -431,6 +437,15 @@ void Subscriber::ApplyUpsert(Topic topic, std::string_view key, uint64_t key_has
 
 bool Subscriber::Deliver(Topic topic, std::string_view key, model::SchemaVersion schema,
                          std::string_view body) {
+  const Handler& handler = handlers_[Index(topic)];
+  if (handler.body_upsert) {
+    if (schema.major != SupportedSchema(topic).major) {
+      ++stats_.unknown_version;
+      return false;
+    }
+    scratch_key_.assign(key);
+    return Counted(handler.body_upsert(scratch_key_, body));
+  }
   scratch_key_.assign(key);
   scratch_object_.schema = schema;
   scratch_object_.body.assign(body);
@@ -443,25 +458,21 @@ bool Subscriber::Deliver(Topic topic, const std::string& key, const EncodedObjec
     return false;
   }
   const Handler& handler = handlers_[Index(topic)];
-  if (handler.encoded_upsert) {
-    if (Status status = handler.encoded_upsert(key, object); !status) {
-      ++stats_.malformed;
-      return false;
-    }
-    ++stats_.upserts_delivered;
-    return true;
-  }
+  if (handler.body_upsert) return Counted(handler.body_upsert(key, object.body));
+  if (handler.encoded_upsert) return Counted(handler.encoded_upsert(key, object));
   nlohmann::json value = nlohmann::json::from_cbor(object.body, /*strict=*/true,
                                                    /*allow_exceptions=*/false);
   if (value.is_discarded() || !value.is_object()) {
     ++stats_.malformed;
     return false;
   }
-  if (handler.upsert) {
-    if (Status status = handler.upsert(key, value); !status) {
-      ++stats_.malformed;
-      return false;
-    }
+  return Counted(handler.upsert ? handler.upsert(key, value) : Status::Ok());
+}
+
+bool Subscriber::Counted(Status status) {
+  if (!status) {
+    ++stats_.malformed;
+    return false;
   }
   ++stats_.upserts_delivered;
   return true;

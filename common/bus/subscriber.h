@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -86,16 +87,17 @@ class Subscriber {
   // Handlers, registered before Start(). Only topics with a handler are subscribed.
   void OnRaw(Topic topic, UpsertFn upsert, DeleteFn remove);
   void OnEncoded(Topic topic, EncodedUpsertFn upsert, DeleteFn remove);
+  // Decoded straight from the CBOR in the receive buffer (model::DecodeCborInto), into one T
+  // per handler that every delivery reuses: no allocation per delivery once warm. So `object`
+  // is valid only during the call; copy what must outlive it.
   template <typename T>
   void On(std::function<void(const std::string& key, const T& object)> upsert, DeleteFn remove) {
-    // Decoded straight from CBOR, without a JSON tree in between (model/token_reader.h).
-    OnEncoded(
+    OnBody(
         TopicOf<T>::value,
-        [upsert = std::move(upsert)](const std::string& key,
-                                     const EncodedObject& encoded) -> Status {
-          auto object = model::DecodeCbor<T>(encoded.body);
-          if (!object) return object.error();
-          upsert(key, *object);
+        [upsert = std::move(upsert), object = T{}](const std::string& key,
+                                                   std::string_view body) mutable -> Status {
+          if (Status status = model::DecodeCborInto(body, object); !status) return status;
+          upsert(key, object);
           return Status::Ok();
         },
         std::move(remove));
@@ -110,10 +112,17 @@ class Subscriber {
   SubscriberStats Stats() const;
 
  private:
+  // Takes the body where it lies (schema version checked), valid only during the call: On<T>
+  // decodes it without copying it first.
+  using BodyUpsertFn = std::function<Status(const std::string& key, std::string_view body)>;
+  void OnBody(Topic topic, BodyUpsertFn upsert, DeleteFn remove);
+
+  // One of the upsert functions is set.
   struct Handler {
     bool wanted = false;
     UpsertFn upsert;
     EncodedUpsertFn encoded_upsert;
+    BodyUpsertFn body_upsert;
     DeleteFn remove;
   };
   enum class Phase { kAwaitingSnapshot, kLive };
@@ -139,9 +148,12 @@ class Subscriber {
                    model::SchemaVersion schema, std::string_view body);
   // Schema check and handler call; false: the object is rejected (and counted).
   bool Deliver(Topic topic, const std::string& key, const EncodedObject& object);
-  // The same for an object still in the receive buffers: copied into reused scratch strings.
+  // The same for an object still in the receive buffers: the key is copied into a reused
+  // scratch string, and so is the body unless the handler takes it in place (OnBody).
   bool Deliver(Topic topic, std::string_view key, model::SchemaVersion schema,
                std::string_view body);
+  // The handler's verdict on one upsert, counted.
+  bool Counted(Status status);
   void ApplyDelete(Topic topic, std::string_view key, uint64_t key_hash);
   void PublishStats();
   std::chrono::milliseconds DeadAfter() const { return heartbeat_ * dead_after_heartbeats_; }

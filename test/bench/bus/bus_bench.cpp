@@ -7,7 +7,11 @@
 //      each 1 ms tick's deltas in one batch, and (3a only) unbatched as an extra row
 //   4. (only when asked for) raw ZeroMQ alone at 50,000 deltas/s, three framings: 4 frames
 //      per delta, 1 frame per delta, 1 message per 1 ms tick
-// usage: bus_bench [snapshot|throughput|latency|raw [SUBSCRIBERS]]
+// usage: bus_bench [snapshot|throughput|latency|latency-typed|raw [SUBSCRIBERS]]
+// (latency-typed: only part 3b, e.g. for profiling the On<Pod> path). Environment:
+// BUS_BENCH_IO_THREADS=N (the publisher's I/O threads), BUS_BENCH_PREFILL=1 (3b publishes its
+// 10,000 pods before the subscribers start: updates only, no view grows during the run).
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -255,7 +259,8 @@ std::string WithIndex(std::string body, uint64_t index) {
 }
 
 // In typed latency runs, delta i is a real pod body carrying i in this label, since the body
-// must decode as a Pod; the reference decodes it the same way (model::DecodeCbor).
+// must decode as a Pod; the reference decodes it the same way (model::DecodeCborInto into one
+// reused Pod per subscriber, as On<Pod> does).
 constexpr const char* kIndexLabel = "bench-index";
 
 std::string TypedPodBody(int pod, uint64_t index) {
@@ -294,7 +299,8 @@ std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
       subscriber->On<model::Pod>(
           [sent_at, latencies](const std::string&, const model::Pod& pod) {
             auto now = Clock::now().time_since_epoch().count();
-            latencies->push_back((now - (*sent_at)[IndexOf(pod)]) / 1e3);
+            const int64_t sent = (*sent_at)[IndexOf(pod)];
+            if (sent != 0) latencies->push_back((now - sent) / 1e3);  // 0: a prefilled pod
           },
           [](const std::string&) {});
     } else {
@@ -326,6 +332,7 @@ std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
 void RunRawSubscriber(const std::string& endpoint, std::atomic<int>& ready,
                       const std::atomic<bool>& stop,
                       const std::function<void(std::vector<zmq::message_t>&)>& on_message) {
+  pthread_setname_np(pthread_self(), "raw-sub");  // apart from ours (kr-bus-sub) in perf
   zmq::context_t own(1);
   zmq::socket_t sub(own, zmq::socket_type::sub);
   sub.set(zmq::sockopt::rcvhwm, 1000000);
@@ -372,13 +379,15 @@ struct RawFleet {
     pub.bind(endpoint);
     for (int s = 0; s < kSubscribers; ++s) {
       threads.emplace_back([this, s, endpoint, sent_at, apply] {
+        // As On<Pod>: each delta decoded with the same function into one reused struct.
+        model::Pod pod;
         RunRawSubscriber(endpoint, ready, stop, [&](std::vector<zmq::message_t>& frames) {
           // Each delta gets what a subscriber's handler gets: its body, decoded or not.
           auto apply_one = [&](std::string_view body) {
             if (sent_at != nullptr && apply == Apply::kTyped) {
-              auto pod = model::DecodeCbor<model::Pod>(body);
+              const bool ok = model::DecodeCborInto(body, pod).ok();
               auto now = Clock::now().time_since_epoch().count();
-              latencies[s].push_back((now - (*sent_at)[pod ? IndexOf(*pod) : 0]) / 1e3);
+              latencies[s].push_back((now - (*sent_at)[ok ? IndexOf(pod) : 0]) / 1e3);
             } else if (sent_at != nullptr) {
               auto now = Clock::now().time_since_epoch().count();
               latencies[s].push_back((now - (*sent_at)[IndexOf(body)]) / 1e3);
@@ -495,6 +504,7 @@ int64_t StampNow() {
 // reference); otherwise each delta is a message of its own (on ours: a batch of one).
 void BenchLatency(Apply apply, bool batched) {
   const int total = static_cast<int>(kRate * kLatencySeconds);
+  const bool prefill = apply == Apply::kTyped && std::getenv("BUS_BENCH_PREFILL") != nullptr;
   std::vector<std::string> keys, bodies;
   for (int i = 0; i < 10000; ++i) keys.push_back("ns-1/pod-" + std::to_string(i));
   for (int i = 0; i < total; ++i) {
@@ -510,6 +520,13 @@ void BenchLatency(Apply apply, bool batched) {
   options.send_high_water_mark = 1000000;
   if (const char* io = std::getenv("BUS_BENCH_IO_THREADS")) options.io_threads = std::atoi(io);
   auto publisher = bus::Publisher::Create(options);
+  if (prefill) {
+    // The 10,000 pods exist before the subscribers start (bodies without the index label):
+    // the run is then updates only, and no view grows during it.
+    for (int i = 0; i < 10000; ++i) {
+      (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i], PodBody(i), {1, 0});
+    }
+  }
   (*publisher)->MarkInSync();
   auto fleet = StartFleet(options.address, &sent_at, apply);
   double cpu_start = CpuSeconds();
@@ -691,6 +708,8 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "latency") {
     BenchLatency(Apply::kEncoded, /*batched=*/true);
     BenchLatency(Apply::kEncoded, /*batched=*/false);
+  }
+  if (only.empty() || only == "latency" || only == "latency-typed") {
     BenchLatency(Apply::kTyped, /*batched=*/true);
   }
   if (only == "raw") {
