@@ -44,6 +44,7 @@
 #include "services/proxyd/core/dsr_fwmark.h"
 #include "services/proxyd/core/test_fixtures.h"
 #include "test/support/netns.h"
+#include "test/support/tcp_probe.h"
 #include "test/support/temp_dir.h"
 #include "test/support/test_publisher.h"
 
@@ -52,7 +53,11 @@ extern char** environ;
 namespace kr::proxyd {
 namespace {
 
+using test::LocalAddressOf;
 using test::NetNs;
+using test::ParseSocketAddress;
+using test::PeerAddressOf;
+using test::SocketAddress;
 using test::TempDir;
 using test::UniqueFd;
 using test::VethPair;
@@ -67,56 +72,6 @@ constexpr char kNodeIp6[] = "2001:db8:c::1";
 constexpr char kClientIp6[] = "2001:db8:c::2";
 constexpr uint16_t kMetricsPort = 20242;  // kr-proxyd's /metrics, inside the node namespace
 
-// An IPv4 or IPv6 socket address, by the text's form.
-struct SocketAddress {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  int family() const { return storage.ss_family; }
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-};
-
-SocketAddress Address(const std::string& ip, uint16_t port) {
-  SocketAddress address;
-  if (ip.find(':') != std::string::npos) {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(port);
-    inet_pton(AF_INET6, ip.c_str(), &sin6->sin6_addr);
-    address.length = sizeof *sin6;
-  } else {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&address.storage);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(port);
-    inet_pton(AF_INET, ip.c_str(), &sin->sin_addr);
-    address.length = sizeof *sin;
-  }
-  return address;
-}
-
-// The address text of a socket's peer (or, with `local`, of its own end).
-std::string SocketAddressText(int fd, bool local) {
-  sockaddr_storage peer{};
-  socklen_t length = sizeof peer;
-  auto* address = reinterpret_cast<sockaddr*>(&peer);
-  if ((local ? getsockname(fd, address, &length) : getpeername(fd, address, &length)) != 0) {
-    return "?";
-  }
-  char text[INET6_ADDRSTRLEN] = {};
-  if (peer.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, text, sizeof text);
-  } else {
-    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, text, sizeof text);
-  }
-  return text;
-}
-
-std::string PeerAddress(int fd) {
-  return SocketAddressText(fd, false);
-}
-std::string LocalAddress(int fd) {
-  return SocketAddressText(fd, true);
-}
-
 // A TCP server in a pod: every line it receives is answered with "<name>\n", except "who",
 // answered with the client's address as the server sees it, and "local", answered with the
 // address the client reached; connections stay open until the
@@ -126,7 +81,7 @@ class NameServer {
   NameServer(const NetNs& ns, const std::string& ip, uint16_t port, std::string name)
       : name_(std::move(name)), stop_(eventfd(0, EFD_CLOEXEC)) {
     listener_ = ns.Run([&] {
-      const SocketAddress address = Address(ip, port);
+      const SocketAddress address = ParseSocketAddress(ip, port);
       UniqueFd fd(socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
       int one = 1;
       setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -164,8 +119,8 @@ class NameServer {
           continue;
         }
         const std::string_view line(buffer, static_cast<size_t>(n));
-        const std::string reply = (line.starts_with("who")     ? PeerAddress(fds[i].fd)
-                                   : line.starts_with("local") ? LocalAddress(fds[i].fd)
+        const std::string reply = (line.starts_with("who")     ? PeerAddressOf(fds[i].fd)
+                                   : line.starts_with("local") ? LocalAddressOf(fds[i].fd)
                                                                : name_) +
                                   "\n";
         (void)!write(fds[i].fd, reply.data(), reply.size());
@@ -185,7 +140,7 @@ class Connection {
  public:
   Connection(const NetNs& ns, const std::string& ip, uint16_t port) {
     fd_ = ns.Run([&] {
-      const SocketAddress address = Address(ip, port);
+      const SocketAddress address = ParseSocketAddress(ip, port);
       UniqueFd fd(socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
       timeval timeout{5, 0};  // bounds a broken path; not a synchronization
       setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);

@@ -13,16 +13,25 @@
 namespace kr::test {
 namespace {
 
-struct SocketAddress {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
+std::runtime_error SystemError(const char* what, int error) {
+  return std::runtime_error(std::string(what) + ": " + std::strerror(error));
+}
 
-  int family() const { return storage.ss_family; }
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-};
+std::string AddressText(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&address)->sin_addr, text,
+              sizeof text);
+  } else {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr, text,
+              sizeof text);
+  }
+  return text;
+}
 
-// IPv6 when the text has a colon; throws when it is not an address of that family.
-SocketAddress ParseAddress(const std::string& ip, uint16_t port) {
+}  // namespace
+
+SocketAddress ParseSocketAddress(const std::string& ip, uint16_t port) {
   SocketAddress address;
   int parsed = 0;
   if (ip.find(':') == std::string::npos) {
@@ -42,11 +51,19 @@ SocketAddress ParseAddress(const std::string& ip, uint16_t port) {
   return address;
 }
 
-std::runtime_error SystemError(const char* what, int error) {
-  return std::runtime_error(std::string(what) + ": " + std::strerror(error));
+std::string PeerAddressOf(int fd) {
+  sockaddr_storage peer{};
+  socklen_t length = sizeof peer;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return "?";
+  return AddressText(peer);
 }
 
-}  // namespace
+std::string LocalAddressOf(int fd) {
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return "?";
+  return AddressText(local);
+}
 
 TcpListener ListenTcp(const NetNs& ns, int family) {
   return ns.Run([family] {
@@ -79,7 +96,7 @@ const char* ToString(TcpProbe probe) {
 
 TcpProbe ConnectTcp(const NetNs& ns, const std::string& address, std::uint16_t port,
                     std::chrono::milliseconds timeout) {
-  const SocketAddress remote = ParseAddress(address, port);
+  const SocketAddress remote = ParseSocketAddress(address, port);
   return ns.Run([&] {
     UniqueFd fd(socket(remote.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd.valid()) throw SystemError("socket", errno);
@@ -99,14 +116,14 @@ TcpProbe ConnectTcp(const NetNs& ns, const std::string& address, std::uint16_t p
 
 TcpProbe ProbeTcp(const NetNs& from, const NetNs& to, const std::string& to_address,
                   std::chrono::milliseconds timeout) {
-  const int family = ParseAddress(to_address, 0).family();
+  const int family = ParseSocketAddress(to_address, 0).family();
   TcpListener listener = ListenTcp(to, family);
   return ConnectTcp(from, to_address, listener.port, timeout);
 }
 
 std::string ConnectAndSeeSource(const NetNs& from, const NetNs& to, const std::string& to_ip,
                                 uint16_t port) {
-  const SocketAddress remote = ParseAddress(to_ip, port);
+  const SocketAddress remote = ParseSocketAddress(to_ip, port);
   if (remote.family() != AF_INET) throw std::invalid_argument("not an IPv4 address: " + to_ip);
   UniqueFd listener = to.Run([&] {
     UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -133,14 +150,8 @@ std::string ConnectAndSeeSource(const NetNs& from, const NetNs& to, const std::s
   if (poll(&ready, 1, 10000) != 1) return "error: nothing to accept";
   UniqueFd accepted(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   if (!accepted.valid()) return std::string("error: accept: ") + std::strerror(errno);
-  sockaddr_in peer{};
-  socklen_t length = sizeof peer;
-  if (getpeername(accepted.get(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
-    return std::string("error: getpeername: ") + std::strerror(errno);
-  }
-  char text[INET_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
-  return text;
+  const std::string peer = PeerAddressOf(accepted.get());
+  return peer == "?" ? std::string("error: getpeername: ") + std::strerror(errno) : peer;
 }
 
 }  // namespace kr::test

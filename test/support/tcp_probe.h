@@ -8,6 +8,8 @@
 //   CHECK(ConnectAndSeeSource(pod_a, pod_b, "198.18.2.2") == "198.18.1.2");  // SNAT or not
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -15,6 +17,21 @@
 #include "test/support/netns.h"
 
 namespace kr::test {
+
+// An IPv4 or IPv6 socket address, by the text's form (a colon: IPv6).
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+
+  int family() const { return storage.ss_family; }
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+// Throws when `ip` is not an address of the family its form says.
+SocketAddress ParseSocketAddress(const std::string& ip, uint16_t port);
+
+// The address text of a connected socket's peer, or of its own end; "?" when unknown.
+std::string PeerAddressOf(int fd);
+std::string LocalAddressOf(int fd);
 
 struct TcpListener {
   UniqueFd fd;
