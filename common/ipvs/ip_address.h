@@ -1,46 +1,13 @@
-// An IPv4 or IPv6 address as IPVS carries it: a family and the address bytes in network order.
+// IPVS carries addresses as a family and the address bytes in network order: the common type
+// (common/base/ip_address.h). Addresses read from IPVS's 16-byte nf_inet_addr union are made
+// with IpAddress::FromPaddedBytes.
 #pragma once
 
-#include <sys/socket.h>
-
-#include <array>
-#include <compare>
-#include <cstdint>
-#include <span>
-#include <string>
-#include <string_view>
-
-#include "common/base/expected.h"
+#include "common/base/ip_address.h"
 
 namespace kr::ipvs {
 
-class IpAddress {
- public:
-  IpAddress() = default;  // unspecified (AF_UNSPEC), e.g. the address of a fwmark service
-
-  // Accepts dotted IPv4 and textual IPv6 ("192.0.2.1", "2001:db8::1"); EINVAL otherwise.
-  static Expected<IpAddress> Parse(std::string_view text);
-  // For literals known to be valid (tests, constants): an invalid text is a broken invariant.
-  static IpAddress FromString(std::string_view text);
-  // `bytes` must hold at least 4 (AF_INET) or 16 (AF_INET6) bytes; extra bytes are ignored.
-  static Expected<IpAddress> FromBytes(int family, std::span<const uint8_t> bytes);
-
-  int family() const { return family_; }
-  bool is_v4() const { return family_ == AF_INET; }
-  bool is_v6() const { return family_ == AF_INET6; }
-  bool is_unspecified() const { return family_ == AF_UNSPEC; }
-  // 4 bytes for IPv4, 16 for IPv6, none when unspecified.
-  std::span<const uint8_t> bytes() const;
-  std::string ToString() const;
-
-  auto operator<=>(const IpAddress&) const = default;
-
- private:
-  int family_ = AF_UNSPEC;
-  std::array<uint8_t, 16> bytes_{};
-};
-
-// Address length in bytes for AF_INET / AF_INET6, 0 for anything else.
-size_t AddressLength(int family);
+using kr::AddressLength;
+using kr::IpAddress;
 
 }  // namespace kr::ipvs

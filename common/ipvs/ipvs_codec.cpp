@@ -121,7 +121,7 @@ bool HasPayload(nlattr* attr, size_t size) {
 
 Expected<IpAddress> GetAddress(nlattr* attr, int family) {
   if (attr == nullptr) return Error{EBADMSG, "IPVS reply without an address"};
-  return IpAddress::FromBytes(
+  return IpAddress::FromPaddedBytes(
       family, {static_cast<const uint8_t*>(nla_data(attr)), static_cast<size_t>(nla_len(attr))});
 }
 

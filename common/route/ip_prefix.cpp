@@ -7,59 +7,8 @@
 #include <cstring>
 
 namespace kr::route {
-namespace {
-
-size_t AddressLength(int family) {
-  return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
-
-}  // namespace
-
 int MaxPrefixLength(int family) {
   return static_cast<int>(AddressLength(family) * 8);
-}
-
-Expected<IpAddress> IpAddress::Parse(std::string_view text) {
-  const std::string copy(text);  // inet_pton needs a terminated string
-  IpAddress address;
-  if (inet_pton(AF_INET, copy.c_str(), address.bytes_.data()) == 1) {
-    address.family_ = AF_INET;
-    return address;
-  }
-  if (inet_pton(AF_INET6, copy.c_str(), address.bytes_.data()) == 1) {
-    address.family_ = AF_INET6;
-    return address;
-  }
-  return Error{EINVAL, "not an IP address: \"" + copy + "\""};
-}
-
-IpAddress IpAddress::FromString(std::string_view text) {
-  auto parsed = Parse(text);
-  if (!parsed) std::abort();
-  return *parsed;
-}
-
-Expected<IpAddress> IpAddress::FromBytes(int family, std::span<const uint8_t> bytes) {
-  const size_t length = AddressLength(family);
-  if (length == 0 || bytes.size() != length) {
-    return Error{EINVAL, "address of family " + std::to_string(family) + " with " +
-                             std::to_string(bytes.size()) + " bytes"};
-  }
-  IpAddress address;
-  address.family_ = family;
-  std::memcpy(address.bytes_.data(), bytes.data(), length);
-  return address;
-}
-
-std::span<const uint8_t> IpAddress::bytes() const {
-  return {bytes_.data(), AddressLength(family_)};
-}
-
-std::string IpAddress::ToString() const {
-  if (is_unspecified()) return "unspecified";
-  char text[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family_, bytes_.data(), text, sizeof(text));
-  return text;
 }
 
 Expected<IpPrefix> IpPrefix::Parse(std::string_view text) {

@@ -1,4 +1,4 @@
-// IPv4/IPv6 addresses and prefixes as kernel routes carry them.
+// IPv4/IPv6 prefixes as kernel routes carry them (the address type is common/base's).
 //
 // Small value types (family + 16 bytes) so that route keys compare and order cheaply. An
 // IpPrefix is canonical (host bits zero), so two spellings of one destination compare equal
@@ -15,34 +15,11 @@
 #include <string_view>
 
 #include "common/base/expected.h"
+#include "common/base/ip_address.h"
 
 namespace kr::route {
 
-class IpAddress {
- public:
-  IpAddress() = default;  // unspecified (AF_UNSPEC): "no gateway"
-
-  // "192.0.2.1" or "2001:db8::1"; EINVAL otherwise.
-  static Expected<IpAddress> Parse(std::string_view text);
-  // For literals known to be valid (tests, constants): an invalid text is a broken invariant.
-  static IpAddress FromString(std::string_view text);
-  // bytes.size() must be 4 (AF_INET) or 16 (AF_INET6); EINVAL otherwise.
-  static Expected<IpAddress> FromBytes(int family, std::span<const uint8_t> bytes);
-
-  int family() const { return family_; }
-  bool is_v4() const { return family_ == AF_INET; }
-  bool is_v6() const { return family_ == AF_INET6; }
-  bool is_unspecified() const { return family_ == AF_UNSPEC; }
-  // 4 bytes for IPv4, 16 for IPv6, none when unspecified.
-  std::span<const uint8_t> bytes() const;
-  std::string ToString() const;
-
-  auto operator<=>(const IpAddress&) const = default;
-
- private:
-  int family_ = AF_UNSPEC;
-  std::array<uint8_t, 16> bytes_{};
-};
+using kr::IpAddress;
 
 class IpPrefix {
  public:

@@ -1,4 +1,4 @@
-#include "common/ipvs/ip_address.h"
+#include "common/base/ip_address.h"
 
 #include <arpa/inet.h>
 
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace kr::ipvs {
+namespace kr {
 
 size_t AddressLength(int family) {
   switch (family) {
@@ -20,7 +20,7 @@ size_t AddressLength(int family) {
 }
 
 Expected<IpAddress> IpAddress::Parse(std::string_view text) {
-  std::string copy(text);  // inet_pton needs a terminated string
+  const std::string copy(text);  // inet_pton needs a terminated string
   IpAddress address;
   if (inet_pton(AF_INET, copy.c_str(), address.bytes_.data()) == 1) {
     address.family_ = AF_INET;
@@ -42,8 +42,8 @@ IpAddress IpAddress::FromString(std::string_view text) {
   return *parsed;
 }
 
-Expected<IpAddress> IpAddress::FromBytes(int family, std::span<const uint8_t> bytes) {
-  size_t length = AddressLength(family);
+Expected<IpAddress> IpAddress::FromPaddedBytes(int family, std::span<const uint8_t> bytes) {
+  const size_t length = AddressLength(family);
   if (length == 0) return Error{EAFNOSUPPORT, "address family " + std::to_string(family)};
   if (bytes.size() < length) {
     return Error{EINVAL, "address of family " + std::to_string(family) + " needs " +
@@ -54,6 +54,15 @@ Expected<IpAddress> IpAddress::FromBytes(int family, std::span<const uint8_t> by
   address.family_ = family;
   std::memcpy(address.bytes_.data(), bytes.data(), length);
   return address;
+}
+
+Expected<IpAddress> IpAddress::FromBytes(int family, std::span<const uint8_t> bytes) {
+  const size_t length = AddressLength(family);
+  if (length != 0 && bytes.size() != length) {
+    return Error{EINVAL, "address of family " + std::to_string(family) + " with " +
+                             std::to_string(bytes.size()) + " bytes"};
+  }
+  return FromPaddedBytes(family, bytes);
 }
 
 std::span<const uint8_t> IpAddress::bytes() const {
@@ -67,4 +76,4 @@ std::string IpAddress::ToString() const {
   return text;
 }
 
-}  // namespace kr::ipvs
+}  // namespace kr

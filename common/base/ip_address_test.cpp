@@ -1,10 +1,8 @@
-#include "common/ipvs/ip_address.h"
+#include "common/base/ip_address.h"
 
 #include <catch2/catch.hpp>
 
-#include "common/ipvs/ipvs_types.h"
-
-namespace kr::ipvs {
+namespace kr {
 namespace {
 
 TEST_CASE("IpAddress parses and prints IPv4 and IPv6") {
@@ -21,6 +19,7 @@ TEST_CASE("IpAddress parses and prints IPv4 and IPv6") {
   CHECK(v6->is_v6());
   CHECK(v6->bytes().size() == 16);
   CHECK(v6->ToString() == "2001:db8::1");
+  CHECK(IpAddress().ToString() == "unspecified");
 }
 
 TEST_CASE("IpAddress refuses what is not an address") {
@@ -31,13 +30,20 @@ TEST_CASE("IpAddress refuses what is not an address") {
   }
 }
 
-TEST_CASE("IpAddress from bytes checks family and length") {
+TEST_CASE("IpAddress from bytes: exactly the family's length, or at least it when padded") {
   const uint8_t bytes[16] = {198, 51, 100, 7};
-  auto v4 = IpAddress::FromBytes(AF_INET, bytes);
+  auto v4 = IpAddress::FromBytes(AF_INET, std::span(bytes, 4));
   REQUIRE(v4.ok());
   CHECK(v4->ToString() == "198.51.100.7");
+  CHECK(IpAddress::FromBytes(AF_INET, bytes).error().code == EINVAL);  // 16 for IPv4
   CHECK(IpAddress::FromBytes(AF_INET6, std::span(bytes, 4)).error().code == EINVAL);
   CHECK(IpAddress::FromBytes(AF_UNIX, bytes).error().code == EAFNOSUPPORT);
+
+  auto padded = IpAddress::FromPaddedBytes(AF_INET, bytes);  // IPVS's 16-byte union
+  REQUIRE(padded.ok());
+  CHECK(*padded == *v4);
+  CHECK(IpAddress::FromPaddedBytes(AF_INET6, std::span(bytes, 4)).error().code == EINVAL);
+  CHECK(IpAddress::FromPaddedBytes(AF_UNIX, bytes).error().code == EAFNOSUPPORT);
 }
 
 TEST_CASE("IpAddress orders by family, then bytes") {
@@ -47,19 +53,5 @@ TEST_CASE("IpAddress orders by family, then bytes") {
   CHECK(IpAddress().is_unspecified());
 }
 
-TEST_CASE("ServiceKey prints like ipvsadm and normalizes fwmark keys") {
-  CHECK(
-      ServiceKey::ForAddress(Protocol::kTcp, IpAddress::FromString("192.0.2.10"), 80).ToString() ==
-      "TCP 192.0.2.10:80");
-  CHECK(
-      ServiceKey::ForAddress(Protocol::kSctp, IpAddress::FromString("2001:db8::1"), 9).ToString() ==
-      "SCTP [2001:db8::1]:9");
-  CHECK(ServiceKey::ForFwmark(AF_INET6, 7).ToString() == "FWM 7 IPv6");
-  CHECK(ServiceKey::ForFwmark(AF_INET, 7) == ServiceKey::ForFwmark(AF_INET, 7));
-  CHECK(ServiceKey::ForFwmark(AF_INET, 7) != ServiceKey::ForFwmark(AF_INET6, 7));
-  CHECK(ServiceKey::ForAddress(Protocol::kTcp, IpAddress::FromString("192.0.2.10"), 80) !=
-        ServiceKey::ForAddress(Protocol::kUdp, IpAddress::FromString("192.0.2.10"), 80));
-}
-
 }  // namespace
-}  // namespace kr::ipvs
+}  // namespace kr
