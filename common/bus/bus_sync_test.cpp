@@ -161,6 +161,49 @@ TEST_CASE("bus: an unchanged upsert publishes nothing", "[bus]") {
   CHECK(stats.objects[Index(Topic::kPods)] == 1);
 }
 
+TEST_CASE("bus: replaced objects keep their keys, and later upserts and deletes find them",
+          "[bus]") {
+  // The state map's key is a view into the stored object, re-pointed to the replacing one:
+  // after many replacements (the old objects freed) every key must still read and match.
+  TempDir dir;
+  auto publisher = Publisher::Create(FastPublisher(dir.path()));
+  REQUIRE(publisher.ok());
+  for (int round = 1; round <= 5; ++round) {
+    for (int i = 0; i < 200; ++i) {
+      const std::string key = "x/a-key-longer-than-any-inline-buffer-" + std::to_string(i);
+      REQUIRE((*publisher)
+                  ->UpsertEncoded(Topic::kPods, key, "body-" + std::to_string(round), {1, 0})
+                  .ok());
+    }
+  }
+  // The same body again: found under its key, so nothing is published.
+  REQUIRE(
+      (*publisher)
+          ->UpsertEncoded(Topic::kPods, "x/a-key-longer-than-any-inline-buffer-7", "body-5", {1, 0})
+          .ok());
+  REQUIRE((*publisher)->Delete(Topic::kPods, "x/a-key-longer-than-any-inline-buffer-8").ok());
+  auto stats = (*publisher)->Stats();
+  CHECK(stats.seqs[Index(Topic::kPods)] == 5 * 200 + 1);
+  CHECK(stats.unchanged_skipped == 1);
+  CHECK(stats.objects[Index(Topic::kPods)] == 199);
+  zmq::context_t context;
+  auto snapshot = FetchSnapshot(context, BusAddress::InDirectory(dir.path()).snapshot,
+                                {Topic::kPods}, std::chrono::seconds(10));
+  REQUIRE(snapshot.ok());
+  const auto& objects = snapshot->objects[Index(Topic::kPods)];
+  REQUIRE(objects.size() == 199);
+  for (int i = 0; i < 200; ++i) {
+    const std::string key = "x/a-key-longer-than-any-inline-buffer-" + std::to_string(i);
+    auto it = objects.find(key);
+    if (i == 8) {
+      CHECK(it == objects.end());
+    } else {
+      REQUIRE(it != objects.end());
+      CHECK(it->second.body == "body-5");
+    }
+  }
+}
+
 TEST_CASE("bus: ipc sockets are private to the publisher's user", "[bus]") {
   TempDir dir;
   std::string bus_dir = dir.Sub("bus");

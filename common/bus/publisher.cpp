@@ -79,7 +79,7 @@ Status Publisher::Upsert(Topic topic, const std::string& key, const nlohmann::js
                     schema);
 }
 
-Status Publisher::UpsertEncoded(Topic topic, const std::string& key, std::string cbor,
+Status Publisher::UpsertEncoded(Topic topic, const std::string& key, std::string_view cbor,
                                 model::SchemaVersion schema) {
   return UpsertBody(topic, key, cbor, schema);
 }
@@ -89,7 +89,7 @@ Status Publisher::UpsertBody(Topic topic, const std::string& key, std::string_vi
                              model::SchemaVersion schema) {
   std::lock_guard lock(mu_);
   auto& objects = state_[Index(topic)];
-  auto it = objects.find(key);
+  auto it = objects.find(StateKey{key});
   if (it != objects.end() && it->second->schema() == schema && it->second->body() == cbor) {
     ++stats_.unchanged_skipped;
     return Status::Ok();
@@ -98,13 +98,11 @@ Status Publisher::UpsertBody(Topic topic, const std::string& key, std::string_vi
   std::string_view body = stored->body();  // the map keeps the object alive
   if (it != objects.end()) {
     // The map's key points into the object it holds: re-pointed before the old one goes.
-    auto node = objects.extract(it);
-    node.key() = stored->key();
-    node.mapped() = std::move(stored);
-    objects.insert(std::move(node));
+    it->first.view = stored->key();
+    it->second = std::move(stored);
   } else {
     std::string_view stored_key = stored->key();
-    objects.emplace(stored_key, std::move(stored));
+    objects.emplace(StateKey{stored_key}, std::move(stored));
   }
   return PublishLocked(topic, key, MessageType::kUpsert, schema, body);
 }
@@ -112,7 +110,7 @@ Status Publisher::UpsertBody(Topic topic, const std::string& key, std::string_vi
 Status Publisher::Delete(Topic topic, const std::string& key) {
   std::lock_guard lock(mu_);
   auto& objects = state_[Index(topic)];
-  auto it = objects.find(key);
+  auto it = objects.find(StateKey{key});
   if (it == objects.end()) return Status::Ok();
   objects.erase(it);
   return PublishLocked(topic, key, MessageType::kDelete, SupportedSchema(topic), "");
@@ -240,7 +238,7 @@ std::map<Topic, std::map<std::string, nlohmann::json>> Publisher::CopyState() co
   for (Topic topic : kAllTopics) {
     auto& objects = out[topic];
     for (const auto& [key, entry] : state_[Index(topic)]) {
-      objects[std::string(key)] = nlohmann::json::from_cbor(entry->body(), true, false);
+      objects[std::string(key.view)] = nlohmann::json::from_cbor(entry->body(), true, false);
     }
   }
   return out;

@@ -10,7 +10,10 @@
 // usage: bus_bench [snapshot|throughput|latency|latency-typed|raw [SUBSCRIBERS]]
 // (latency-typed: only part 3b, e.g. for profiling the On<Pod> path). Environment:
 // BUS_BENCH_IO_THREADS=N (the publisher's I/O threads), BUS_BENCH_PREFILL=1 (3b publishes its
-// 10,000 pods before the subscribers start: updates only, no view grows during the run).
+// 10,000 pods before the subscribers start: updates only, no view grows during the run),
+// BUS_BENCH_RAW_FIRST=1 (part 3 runs the reference before ours: whichever runs first pays
+// more, mostly in the ZeroMQ I/O threads). Part 3 also prints each side's CPU time and
+// context switches per kind of thread (publisher's and subscribers' I/O threads apart).
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -20,8 +23,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "common/bus/bus.h"
@@ -93,6 +99,74 @@ void WaitUntil(const std::function<bool()>& condition) {
 
 void Row(const char* what, double ours, double reference, const char* unit) {
   std::printf("%-44s %12.3f %12.3f %8.2f   %s\n", what, ours, reference, ours / reference, unit);
+}
+
+// Per-thread CPU and context switches over a run, summed by thread name (ours and the
+// reference run one after the other, so each side's threads only exist in its own run).
+// From /proc/self/task/*/schedstat (run time in ns) and status (voluntary and involuntary
+// context switches): where the time goes, and how often each kind of thread sleeps.
+struct ThreadCounters {
+  std::string name;
+  double cpu_s = 0;
+  uint64_t voluntary = 0, involuntary = 0;
+};
+
+std::map<int, ThreadCounters> SampleThreads() {
+  std::map<int, ThreadCounters> threads;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    ThreadCounters counters;
+    std::ifstream comm(task.path() / "comm");
+    std::getline(comm, counters.name);
+    std::ifstream schedstat(task.path() / "schedstat");
+    uint64_t run_ns = 0;
+    schedstat >> run_ns;
+    counters.cpu_s = static_cast<double>(run_ns) / 1e9;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("voluntary_ctxt_switches:")) {
+        counters.voluntary = std::stoull(line.substr(line.find(':') + 1));
+      } else if (line.starts_with("nonvoluntary_ctxt_switches:")) {
+        counters.involuntary = std::stoull(line.substr(line.find(':') + 1));
+      }
+    }
+    threads[std::stoi(task.path().filename().string())] = counters;
+  }
+  return threads;
+}
+
+std::set<int> ThreadIds() {
+  std::set<int> ids;
+  for (const auto& [tid, counters] : SampleThreads()) ids.insert(tid);
+  return ids;
+}
+
+// Totals by thread name of what the threads alive at `after` did since `before`. The threads
+// in `publisher_side` (those that existed before the subscribers started: the publisher's
+// ZeroMQ I/O threads share their names with the subscribers') are counted as "pub:<name>".
+std::map<std::string, ThreadCounters> ThreadDelta(const std::map<int, ThreadCounters>& before,
+                                                  const std::map<int, ThreadCounters>& after,
+                                                  const std::set<int>& publisher_side) {
+  std::map<std::string, ThreadCounters> by_name;
+  for (const auto& [tid, now] : after) {
+    ThreadCounters then;
+    if (auto it = before.find(tid); it != before.end()) then = it->second;
+    const std::string name = (publisher_side.contains(tid) ? "pub:" : "") + now.name;
+    ThreadCounters& sum = by_name[name];
+    sum.name = name;
+    sum.cpu_s += now.cpu_s - then.cpu_s;
+    sum.voluntary += now.voluntary - then.voluntary;
+    sum.involuntary += now.involuntary - then.involuntary;
+  }
+  return by_name;
+}
+
+void PrintThreads(const char* side, const std::map<std::string, ThreadCounters>& by_name) {
+  for (const auto& [name, sum] : by_name) {
+    if (sum.cpu_s < 0.005 && sum.voluntary + sum.involuntary < 100) continue;
+    std::printf("  %-8s threads %-16s cpu %6.3f s  switches voluntary %7llu involuntary %6llu\n",
+                side, name.c_str(), sum.cpu_s, (unsigned long long)sum.voluntary,
+                (unsigned long long)sum.involuntary);
+  }
 }
 
 // ---- 1. snapshot -------------------------------------------------------------------------
@@ -372,11 +446,13 @@ struct RawFleet {
   std::vector<std::atomic<uint64_t>> received = std::vector<std::atomic<uint64_t>>(kSubscribers);
   std::vector<std::vector<double>> latencies = std::vector<std::vector<double>>(kSubscribers);
   std::atomic<bool> stop{false};
+  std::set<int> publisher_threads;  // the threads before the SUBs started (ThreadDelta)
 
   RawFleet(const std::string& endpoint, const std::vector<std::atomic<int64_t>>* sent_at,
            Apply apply = Apply::kEncoded) {
     pub.set(zmq::sockopt::sndhwm, 1000000);
     pub.bind(endpoint);
+    publisher_threads = ThreadIds();
     for (int s = 0; s < kSubscribers; ++s) {
       threads.emplace_back([this, s, endpoint, sent_at, apply] {
         // As On<Pod>: each delta decoded with the same function into one reused struct.
@@ -513,47 +589,59 @@ void BenchLatency(Apply apply, bool batched) {
   }
   std::vector<std::atomic<int64_t>> sent_at(total);
 
-  Dir dir;
-  bus::PublisherOptions options;
-  options.address = bus::BusAddress::InDirectory(dir.path);
-  options.bus_directory = dir.path;
-  options.send_high_water_mark = 1000000;
-  if (const char* io = std::getenv("BUS_BENCH_IO_THREADS")) options.io_threads = std::atoi(io);
-  auto publisher = bus::Publisher::Create(options);
-  if (prefill) {
-    // The 10,000 pods exist before the subscribers start (bodies without the index label):
-    // the run is then updates only, and no view grows during it.
-    for (int i = 0; i < 10000; ++i) {
-      (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i], PodBody(i), {1, 0});
-    }
-  }
-  (*publisher)->MarkInSync();
-  auto fleet = StartFleet(options.address, &sent_at, apply);
-  double cpu_start = CpuSeconds();
-  Paced(total, [&](int begin, int end) {
-    std::optional<bus::Publisher::BatchScope> batch;
-    if (batched) batch.emplace((*publisher)->BeginBatch());
-    for (int i = begin; i < end; ++i) {
-      sent_at[i] = StampNow();
-      (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i % 10000], bodies[i], {1, 0});
-    }
-  });
-  for (auto& subscriber : fleet->subscribers) {
-    WaitUntil(
-        [&] { return subscriber->Stats().seqs[bus::Index(bus::Topic::kPods)] >= (uint64_t)total; });
-  }
-  double ours_cpu = CpuSeconds() - cpu_start;
+  // Ours, then the reference; BUS_BENCH_RAW_FIRST=1 swaps the order, to tell a difference
+  // between the two from an effect of running first or second (warm allocator, caches).
+  double ours_cpu = 0, reference_cpu = 0;
+  std::pair<double, double> ours_percentiles, reference;
+  std::map<std::string, ThreadCounters> ours_threads, raw_threads;
   uint64_t resnapshots = 0;
-  for (auto& subscriber : fleet->subscribers) resnapshots += subscriber->Stats().resnapshots;
-  fleet->subscribers.clear();  // joins their threads before the latencies are read
-  auto [ours_p50, ours_p99] = Percentiles(fleet->latencies);
-
-  Dir raw_dir;
-  std::pair<double, double> reference;
-  double reference_cpu = 0;
-  {
+  auto run_ours = [&] {
+    // Prefilled pods are told from timed deltas by a stamp of 0 (their index), also after the
+    // reference ran first.
+    for (auto& stamp : sent_at) stamp = 0;
+    Dir dir;
+    bus::PublisherOptions options;
+    options.address = bus::BusAddress::InDirectory(dir.path);
+    options.bus_directory = dir.path;
+    options.send_high_water_mark = 1000000;
+    if (const char* io = std::getenv("BUS_BENCH_IO_THREADS")) options.io_threads = std::atoi(io);
+    auto publisher = bus::Publisher::Create(options);
+    if (prefill) {
+      // The 10,000 pods exist before the subscribers start (bodies without the index label):
+      // the run is then updates only, and no view grows during it.
+      for (int i = 0; i < 10000; ++i) {
+        (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i], PodBody(i), {1, 0});
+      }
+    }
+    (*publisher)->MarkInSync();
+    const std::set<int> publisher_threads = ThreadIds();
+    auto fleet = StartFleet(options.address, &sent_at, apply);
+    const auto ours_threads_before = SampleThreads();
+    const double cpu_start = CpuSeconds();
+    Paced(total, [&](int begin, int end) {
+      std::optional<bus::Publisher::BatchScope> batch;
+      if (batched) batch.emplace((*publisher)->BeginBatch());
+      for (int i = begin; i < end; ++i) {
+        sent_at[i] = StampNow();
+        (void)(*publisher)->UpsertEncoded(bus::Topic::kPods, keys[i % 10000], bodies[i], {1, 0});
+      }
+    });
+    for (auto& subscriber : fleet->subscribers) {
+      WaitUntil([&] {
+        return subscriber->Stats().seqs[bus::Index(bus::Topic::kPods)] >= (uint64_t)total;
+      });
+    }
+    ours_cpu = CpuSeconds() - cpu_start;
+    ours_threads = ThreadDelta(ours_threads_before, SampleThreads(), publisher_threads);
+    for (auto& subscriber : fleet->subscribers) resnapshots += subscriber->Stats().resnapshots;
+    fleet->subscribers.clear();  // joins their threads before the latencies are read
+    ours_percentiles = Percentiles(fleet->latencies);
+  };
+  auto run_raw = [&] {
+    Dir raw_dir;
     RawFleet raw("ipc://" + raw_dir.path + "/raw.sock", &sent_at, apply);
-    cpu_start = CpuSeconds();
+    const auto raw_threads_before = SampleThreads();
+    const double cpu_start = CpuSeconds();
     const std::string single_header = bus::EncodeHeader({});
     bus::BatchBuilder builder;
     Paced(total, [&](int begin, int end) {
@@ -577,11 +665,20 @@ void BenchLatency(Apply apply, bool batched) {
     });
     WaitUntil([&] { return raw.AllReceived(total); });
     reference_cpu = CpuSeconds() - cpu_start;
+    raw_threads = ThreadDelta(raw_threads_before, SampleThreads(), raw.publisher_threads);
     raw.stop = true;
     for (auto& thread : raw.threads) thread.join();
     raw.threads.clear();
     reference = Percentiles(raw.latencies);
+  };
+  if (std::getenv("BUS_BENCH_RAW_FIRST") != nullptr) {
+    run_raw();
+    run_ours();
+  } else {
+    run_ours();
+    run_raw();
   }
+  const auto [ours_p50, ours_p99] = ours_percentiles;
 
   std::printf(
       "\n3%s. %d deltas/s for %.0f s to %d subscribers, %s, %s (target: p99 < 2000 us)\n",
@@ -594,6 +691,8 @@ void BenchLatency(Apply apply, bool batched) {
   Row("publish-to-apply latency p99", ours_p99, reference.second, "us");
   Row("process CPU time during the run", ours_cpu, reference_cpu, "cpu s");
   std::printf("  (re-snapshots by the subscribers: %llu)\n", (unsigned long long)resnapshots);
+  PrintThreads("kr bus", ours_threads);
+  PrintThreads("raw zmq", raw_threads);
 }
 
 // ---- 4. raw ZeroMQ framings at 50,000 deltas/s (what batching could buy) ------------------
