@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "test/support/netns.h"
+#include "test/support/tcp_probe.h"
 
 namespace kr::test {
 namespace {
@@ -30,42 +31,6 @@ std::string Payload(size_t size, unsigned seed) {
   std::string payload(size, '\0');
   for (char& byte : payload) byte = static_cast<char>(random());
   return payload;
-}
-
-struct SocketAddress {
-  sockaddr_storage storage = {};
-  socklen_t length = 0;
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-};
-
-SocketAddress MakeAddress(const std::string& ip, uint16_t port) {
-  SocketAddress address;
-  if (ip.find(':') == std::string::npos) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address.storage);
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) != 1) throw std::invalid_argument(ip);
-    address.length = sizeof(sockaddr_in);
-  } else {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) != 1) throw std::invalid_argument(ip);
-    address.length = sizeof(sockaddr_in6);
-  }
-  return address;
-}
-
-std::string IpOf(const sockaddr_storage& storage) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (storage.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, text,
-              sizeof text);
-  } else {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, text,
-              sizeof text);
-  }
-  return text;
 }
 
 uint16_t LocalPort(int fd) {
@@ -91,7 +56,7 @@ UniqueFd SocketIn(const NetNs& ns, int type, const std::string& family_of,
     setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     if (!bind_ip.empty()) {
-      const SocketAddress address = MakeAddress(bind_ip, 0);
+      const SocketAddress address = ParseSocketAddress(bind_ip, 0);
       if (bind(fd.get(), address.get(), address.length) != 0) {
         throw std::system_error(errno, std::generic_category(), "bind " + bind_ip);
       }
@@ -127,7 +92,7 @@ void CheckTcp(const NetNs& server_ns, const std::string& server_ip, const NetNs&
               const std::string& client_ip) {
   const UniqueFd listener = SocketIn(server_ns, SOCK_STREAM, server_ip, server_ip);
   REQUIRE(listen(listener.get(), 1) == 0);
-  const SocketAddress server = MakeAddress(server_ip, LocalPort(listener.get()));
+  const SocketAddress server = ParseSocketAddress(server_ip, LocalPort(listener.get()));
 
   const UniqueFd client = SocketIn(client_ns, SOCK_STREAM, client_ip);
   const int connected = connect(client.get(), server.get(), server.length);
@@ -139,7 +104,7 @@ void CheckTcp(const NetNs& server_ns, const std::string& server_ip, const NetNs&
   const UniqueFd connection(
       accept4(listener.get(), reinterpret_cast<sockaddr*>(&peer), &peer_length, SOCK_CLOEXEC));
   REQUIRE(connection.valid());
-  CHECK(IpOf(peer) == client_ip);  // came over the veth, from the other namespace
+  CHECK(AddressText(peer) == client_ip);  // came over the veth, from the other namespace
 
   const std::string payload = Payload(kTcpPayloadBytes, 1);
   bool sent = false;
@@ -154,7 +119,7 @@ void CheckTcp(const NetNs& server_ns, const std::string& server_ip, const NetNs&
 void CheckUdp(const NetNs& server_ns, const std::string& server_ip, const NetNs& client_ns,
               const std::string& client_ip) {
   const UniqueFd server_fd = SocketIn(server_ns, SOCK_DGRAM, server_ip, server_ip);
-  const SocketAddress server = MakeAddress(server_ip, LocalPort(server_fd.get()));
+  const SocketAddress server = ParseSocketAddress(server_ip, LocalPort(server_fd.get()));
   const UniqueFd client = SocketIn(client_ns, SOCK_DGRAM, client_ip);
 
   const std::string payload = Payload(kUdpPayloadBytes, 2);
@@ -168,7 +133,7 @@ void CheckUdp(const NetNs& server_ns, const std::string& server_ip, const NetNs&
   REQUIRE(n >= 0);
   received.resize(static_cast<size_t>(n));
   CHECK(received == payload);
-  CHECK(IpOf(from) == client_ip);
+  CHECK(AddressText(from) == client_ip);
 }
 
 ino_t InodeOf(const std::string& path) {

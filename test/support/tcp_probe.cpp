@@ -17,6 +17,8 @@ std::runtime_error SystemError(const char* what, int error) {
   return std::runtime_error(std::string(what) + ": " + std::strerror(error));
 }
 
+}  // namespace
+
 std::string AddressText(const sockaddr_storage& address) {
   char text[INET6_ADDRSTRLEN] = {};
   if (address.ss_family == AF_INET) {
@@ -28,8 +30,6 @@ std::string AddressText(const sockaddr_storage& address) {
   }
   return text;
 }
-
-}  // namespace
 
 SocketAddress ParseSocketAddress(const std::string& ip, uint16_t port) {
   SocketAddress address;

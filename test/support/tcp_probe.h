@@ -29,6 +29,8 @@ struct SocketAddress {
 // Throws when `ip` is not an address of the family its form says.
 SocketAddress ParseSocketAddress(const std::string& ip, uint16_t port);
 
+// The IP address of a socket address, as text (no port).
+std::string AddressText(const sockaddr_storage& address);
 // The address text of a connected socket's peer, or of its own end; "?" when unknown.
 std::string PeerAddressOf(int fd);
 std::string LocalAddressOf(int fd);
