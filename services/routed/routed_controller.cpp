@@ -18,6 +18,20 @@ std::optional<bgp::IpAddress> FromKernel(const route::IpAddress& address) {
   return bgp::IpAddress::FromBytes(address.bytes());
 }
 
+// What turns `before` into `after`: the new or changed next hops, and nullopt for each prefix
+// that is gone.
+LearnedChanges ChangesBetween(const LearnedRoutes& before, const LearnedRoutes& after) {
+  LearnedChanges changed;
+  for (const auto& [prefix, next_hop] : after) {
+    auto old = before.find(prefix);
+    if (old == before.end() || old->second != next_hop) changed[prefix] = next_hop;
+  }
+  for (const auto& [prefix, next_hop] : before) {
+    if (!after.count(prefix)) changed[prefix] = std::nullopt;
+  }
+  return changed;
+}
+
 }  // namespace
 
 CniSeam RoutedController::DefaultCniSeam() {
@@ -283,14 +297,7 @@ LearnedRoutes RoutedController::LearnedFromRib(const NodeView& self) {
 }
 
 LearnedChanges RoutedController::ReplaceLearned(LearnedRoutes learned) {
-  LearnedChanges changed;
-  for (const auto& [prefix, next_hop] : learned) {
-    auto old = learned_.find(prefix);
-    if (old == learned_.end() || old->second != next_hop) changed[prefix] = next_hop;
-  }
-  for (const auto& [prefix, next_hop] : learned_) {
-    if (!learned.count(prefix)) changed[prefix] = std::nullopt;
-  }
+  LearnedChanges changed = ChangesBetween(learned_, learned);
   learned_ = std::move(learned);
   return changed;
 }
@@ -425,14 +432,7 @@ LearnedChanges RoutedController::WantAll() {
     wanted[prefix] = next_hop;  // ExpireHeld removes it when its time is over
   }
   held_until_ = std::move(held);
-  LearnedChanges changed;
-  for (const auto& [prefix, next_hop] : wanted) {
-    auto old = installed_.find(prefix);
-    if (old == installed_.end() || old->second != next_hop) changed[prefix] = next_hop;
-  }
-  for (const auto& [prefix, next_hop] : installed_) {
-    if (!wanted.count(prefix)) changed[prefix] = std::nullopt;
-  }
+  LearnedChanges changed = ChangesBetween(installed_, wanted);
   installed_ = std::move(wanted);
   return changed;
 }
