@@ -88,31 +88,25 @@ Status Publisher::UpsertEncoded(Topic topic, const std::string& key, std::string
 Status Publisher::UpsertBody(Topic topic, const std::string& key, std::string_view cbor,
                              model::SchemaVersion schema) {
   std::lock_guard lock(mu_);
-  auto& objects = state_[Index(topic)];
-  auto it = objects.find(StateKey{key});
-  if (it != objects.end() && it->second->schema() == schema && it->second->body() == cbor) {
+  TopicObjects& objects = state_[Index(topic)];
+  TopicObjects::Object* current = objects.Find(key);
+  if (current != nullptr && (*current)->schema() == schema && (*current)->body() == cbor) {
     ++stats_.unchanged_skipped;
     return Status::Ok();
   }
   auto stored = StoredObject::Make(key, schema, cbor);
-  std::string_view body = stored->body();  // the map keeps the object alive
-  if (it != objects.end()) {
-    // The map's key points into the object it holds: re-pointed before the old one goes.
-    it->first.view = stored->key();
-    it->second = std::move(stored);
+  std::string_view body = stored->body();  // the state keeps the object alive
+  if (current != nullptr) {
+    *current = std::move(stored);
   } else {
-    std::string_view stored_key = stored->key();
-    objects.emplace(StateKey{stored_key}, std::move(stored));
+    objects.Insert(std::move(stored));
   }
   return PublishLocked(topic, key, MessageType::kUpsert, schema, body);
 }
 
 Status Publisher::Delete(Topic topic, const std::string& key) {
   std::lock_guard lock(mu_);
-  auto& objects = state_[Index(topic)];
-  auto it = objects.find(StateKey{key});
-  if (it == objects.end()) return Status::Ok();
-  objects.erase(it);
+  if (!state_[Index(topic)].Erase(key)) return Status::Ok();
   return PublishLocked(topic, key, MessageType::kDelete, SupportedSchema(topic), "");
 }
 
@@ -189,7 +183,7 @@ Status Publisher::Flush() {
 
 void Publisher::Reserve(Topic topic, size_t objects) {
   std::lock_guard lock(mu_);
-  state_[Index(topic)].reserve(objects);
+  state_[Index(topic)].Reserve(objects);
 }
 
 void Publisher::MarkInSync() {
@@ -237,8 +231,8 @@ std::map<Topic, std::map<std::string, nlohmann::json>> Publisher::CopyState() co
   std::map<Topic, std::map<std::string, nlohmann::json>> out;
   for (Topic topic : kAllTopics) {
     auto& objects = out[topic];
-    for (const auto& [key, entry] : state_[Index(topic)]) {
-      objects[std::string(key.view)] = nlohmann::json::from_cbor(entry->body(), true, false);
+    for (const auto& entry : state_[Index(topic)].objects()) {
+      objects[std::string(entry->key())] = nlohmann::json::from_cbor(entry->body(), true, false);
     }
   }
   return out;
@@ -309,7 +303,8 @@ void Publisher::ServeSnapshotRequest() {
     copy.seqs = stats_.seqs;
     for (Topic topic : kAllTopics) {
       if (!copy.requested[Index(topic)]) continue;
-      for (const auto& [key, entry] : state_[Index(topic)]) copy.entries.emplace_back(topic, entry);
+      for (const auto& entry : state_[Index(topic)].objects())
+        copy.entries.emplace_back(topic, entry);
     }
   }
 

@@ -29,7 +29,6 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 #include <zmq.hpp>
@@ -38,6 +37,7 @@
 #include "common/bus/address.h"
 #include "common/bus/stored_object.h"
 #include "common/bus/topic.h"
+#include "common/bus/topic_objects.h"
 #include "common/bus/wire.h"
 #include "common/model/cbor_encode.h"
 
@@ -193,21 +193,9 @@ class Publisher {
   std::thread background_;
 
   mutable std::mutex mu_;
-  zmq::socket_t pub_;  // guarded by mu_
-  // A view of the stored object's own key: each key is stored once. When an object replaces
-  // one with the same key, `view` is re-pointed in place to the new object's copy of the same
-  // bytes (hash and equality unchanged): one map search per upsert instead of an extract and
-  // a re-insert, which searched the map a second time.
-  struct StateKey {
-    mutable std::string_view view;
-    bool operator==(const StateKey& other) const { return view == other.view; }
-  };
-  struct StateKeyHash {
-    size_t operator()(const StateKey& key) const { return std::hash<std::string_view>{}(key.view); }
-  };
-  PerTopic<std::unordered_map<StateKey, std::shared_ptr<const StoredObject>, StateKeyHash>>
-      state_;             // guarded by mu_
-  PublisherStats stats_;  // mu_
+  zmq::socket_t pub_;             // guarded by mu_
+  PerTopic<TopicObjects> state_;  // guarded by mu_
+  PublisherStats stats_;          // mu_
   // Deltas not sent yet, per topic, and the sequence of each buffer's first entry.
   struct Pending {
     BatchBuilder entries;

@@ -4,26 +4,24 @@
 // differences; keeping it instead of the body makes each delivery a hash instead of an
 // allocation and copy, and the view of 150,000 pods a few MB instead of tens.
 //
-// Open addressing (linear probing, 8-byte slots) over a dense entry array: a lookup touches
-// one slot line and one entry, and a batch of lookups can be prefetched (Prefetch*) before
-// it is processed. Single-threaded; entry pointers and references are invalidated by
-// Insert and Erase.
+// A SlotIndex over entries in a std::deque: a lookup touches one slot line and one entry, a
+// batch of lookups can be prefetched (Prefetch*) before it is processed, and neither growth
+// moves or reads an entry (the deque never relocates them; the index grows from its slots
+// alone). Single-threaded; an entry reference stays valid until that entry is erased, but
+// Erase moves the last entry into the hole.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "common/bus/hash_bytes.h"
+#include "common/bus/slot_index.h"
 #include "common/model/schema_version.h"
 
 namespace kr::bus {
-
-// Seeded 64-bit hash of bytes (random seed per process). Not cryptographic: two different
-// bodies compare equal with a probability of about 2^-64, which someone who cannot read the
-// process's memory cannot steer.
-uint64_t HashBytes(std::string_view bytes);
 
 struct ObjectDigest {
   uint64_t hash = 0;
@@ -55,28 +53,17 @@ class ViewTable {
   void PrefetchSlot(uint64_t key_hash) const;
   void PrefetchEntry(uint64_t key_hash) const;
 
-  void Reserve(size_t objects);
+  void Reserve(size_t objects) { index_.Reserve(objects); }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   // Every entry, in no particular order.
-  const std::vector<Entry>& entries() const { return entries_; }
+  const std::deque<Entry>& entries() const { return entries_; }
 
  private:
-  // index + 1 of the entry (0: empty) and the hash's high bits, to skip most foreign entries
-  // without touching them.
-  struct Slot {
-    uint32_t index_plus_one = 0;
-    uint32_t tag = 0;
-  };
-  static uint32_t Tag(uint64_t key_hash) { return static_cast<uint32_t>(key_hash >> 32); }
-  size_t Home(uint64_t key_hash) const { return static_cast<size_t>(key_hash) & mask_; }
-  size_t FindSlot(std::string_view key, uint64_t key_hash) const;  // slots_.size(): absent
-  void Grow(size_t min_slots);
-  void Place(uint32_t index, uint64_t key_hash);
+  size_t FindSlot(std::string_view key, uint64_t key_hash) const;  // SlotIndex::kAbsent: absent
 
-  std::vector<Slot> slots_;  // a power of two, at most half full
-  size_t mask_ = 0;
-  std::vector<Entry> entries_;
+  SlotIndex index_;
+  std::deque<Entry> entries_;
 };
 
 }  // namespace kr::bus
