@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -348,12 +349,37 @@ size_t IndexOf(const model::Pod& pod) {
   return it == pod.labels.end() ? 0 : std::stoull(it->second);
 }
 
+// One delivery's publish-to-apply time, with the delta's index: where in the run the slow
+// deliveries fall (TailByWindow).
+struct Sample {
+  uint32_t index;
+  float us;
+};
+using Samples = std::vector<std::vector<Sample>>;  // per subscriber, its own thread only
+
+void Record(std::vector<Sample>& samples, size_t index, int64_t sent) {
+  const int64_t now = Clock::now().time_since_epoch().count();
+  samples.push_back(Sample{static_cast<uint32_t>(index), static_cast<float>((now - sent) / 1e3)});
+}
+
+// Room for `per_subscriber` samples each, its pages already touched: a vector that doubles
+// during the run would copy megabytes and fault in fresh pages in all 16 subscribers at about
+// the same delta, a stall of the measurement's own making, on either side.
+Samples SampleBuffers(size_t per_subscriber) {
+  Samples samples(kSubscribers);
+  for (auto& v : samples) {
+    v.resize(per_subscriber);
+    v.clear();
+  }
+  return samples;
+}
+
 // How the handlers take the objects: still encoded, or decoded into model::Pod.
 enum class Apply { kEncoded, kTyped };
 
 struct Fleet {
   std::vector<std::unique_ptr<bus::Subscriber>> subscribers;
-  std::vector<std::vector<double>> latencies;  // per subscriber, its own thread only
+  Samples latencies;
 };
 
 // `sent_at[i]`: when delta i was published. Encoded latency bodies end with i as 8 raw bytes
@@ -362,7 +388,7 @@ std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
                                   const std::vector<std::atomic<int64_t>>* sent_at,
                                   Apply apply = Apply::kEncoded) {
   auto fleet = std::make_unique<Fleet>();
-  fleet->latencies.resize(kSubscribers);
+  fleet->latencies = SampleBuffers(sent_at != nullptr ? sent_at->size() : 0);
   for (int s = 0; s < kSubscribers; ++s) {
     bus::SubscriberOptions options;
     options.address = address;
@@ -372,9 +398,9 @@ std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
     if (apply == Apply::kTyped) {
       subscriber->On<model::Pod>(
           [sent_at, latencies](const std::string&, const model::Pod& pod) {
-            auto now = Clock::now().time_since_epoch().count();
-            const int64_t sent = (*sent_at)[IndexOf(pod)];
-            if (sent != 0) latencies->push_back((now - sent) / 1e3);  // 0: a prefilled pod
+            const size_t index = IndexOf(pod);
+            const int64_t sent = (*sent_at)[index];
+            if (sent != 0) Record(*latencies, index, sent);  // 0: a prefilled pod
           },
           [](const std::string&) {});
     } else {
@@ -382,8 +408,8 @@ std::unique_ptr<Fleet> StartFleet(const bus::BusAddress& address,
           bus::Topic::kPods,
           [sent_at, latencies](const std::string&, const bus::EncodedObject& object) {
             if (sent_at != nullptr) {
-              auto now = Clock::now().time_since_epoch().count();
-              latencies->push_back((now - (*sent_at)[IndexOf(object.body)]) / 1e3);
+              const size_t index = IndexOf(object.body);
+              Record(*latencies, index, (*sent_at)[index]);
             }
             return Status::Ok();
           },
@@ -444,7 +470,7 @@ struct RawFleet {
   std::vector<std::thread> threads;
   std::atomic<int> ready{0};
   std::vector<std::atomic<uint64_t>> received = std::vector<std::atomic<uint64_t>>(kSubscribers);
-  std::vector<std::vector<double>> latencies = std::vector<std::vector<double>>(kSubscribers);
+  Samples latencies;
   std::atomic<bool> stop{false};
   std::set<int> publisher_threads;  // the threads before the SUBs started (ThreadDelta)
 
@@ -452,6 +478,7 @@ struct RawFleet {
            Apply apply = Apply::kEncoded) {
     pub.set(zmq::sockopt::sndhwm, 1000000);
     pub.bind(endpoint);
+    latencies = SampleBuffers(sent_at != nullptr ? sent_at->size() : 0);
     publisher_threads = ThreadIds();
     for (int s = 0; s < kSubscribers; ++s) {
       threads.emplace_back([this, s, endpoint, sent_at, apply] {
@@ -462,11 +489,11 @@ struct RawFleet {
           auto apply_one = [&](std::string_view body) {
             if (sent_at != nullptr && apply == Apply::kTyped) {
               const bool ok = model::DecodeCborInto(body, pod).ok();
-              auto now = Clock::now().time_since_epoch().count();
-              latencies[s].push_back((now - (*sent_at)[ok ? IndexOf(pod) : 0]) / 1e3);
+              const size_t index = ok ? IndexOf(pod) : 0;
+              Record(latencies[s], index, (*sent_at)[index]);
             } else if (sent_at != nullptr) {
-              auto now = Clock::now().time_since_epoch().count();
-              latencies[s].push_back((now - (*sent_at)[IndexOf(body)]) / 1e3);
+              const size_t index = IndexOf(body);
+              Record(latencies[s], index, (*sent_at)[index]);
             }
             ++received[s];
           };
@@ -551,12 +578,45 @@ void BenchThroughput() {
   std::printf("  (gaps seen by the subscribers: %llu)\n", (unsigned long long)gaps);
 }
 
-std::pair<double, double> Percentiles(const std::vector<std::vector<double>>& per_subscriber) {
+std::pair<double, double> Percentiles(const Samples& per_subscriber) {
   std::vector<double> all;
-  for (const auto& v : per_subscriber) all.insert(all.end(), v.begin(), v.end());
+  for (const auto& v : per_subscriber) {
+    for (const Sample& sample : v) all.push_back(sample.us);
+  }
   if (all.empty()) return {-1, -1};
   std::sort(all.begin(), all.end());
   return {all[all.size() / 2], all[std::min(all.size() - 1, all.size() * 99 / 100)]};
+}
+
+// Deliveries slower than the 2 ms target in each tenth of the run, by the delta's index: a
+// tail spread evenly is queueing; one concentrated in a window is a stall (e.g. the first
+// tenth, where every delta is a new object and the views grow).
+std::string TailByWindow(const Samples& per_subscriber, int total) {
+  constexpr int kWindows = 10;
+  std::array<uint64_t, kWindows> slow{};
+  for (const auto& v : per_subscriber) {
+    for (const Sample& sample : v) {
+      if (sample.us > 2000) ++slow[std::min<size_t>(kWindows - 1, sample.index * kWindows / total)];
+    }
+  }
+  std::string out;
+  for (uint64_t count : slow) out += " " + std::to_string(count);
+  // The worst delivery, and how many subscribers had one over 10 ms: all of them when the
+  // publishing side stalled, one or a few when a subscriber did.
+  Sample worst{0, 0};
+  int stalled = 0;
+  for (const auto& v : per_subscriber) {
+    bool over = false;
+    for (const Sample& sample : v) {
+      if (sample.us > worst.us) worst = sample;
+      over = over || sample.us > 10000;
+    }
+    stalled += over;
+  }
+  char text[96];
+  std::snprintf(text, sizeof(text), " (worst %.0f us at delta %u; %d over 10 ms)", worst.us,
+                worst.index, stalled);
+  return out + text;
 }
 
 // Publishes `total` deltas at kRate: every 1 ms, `tick(begin, end)` publishes deltas
@@ -593,6 +653,7 @@ void BenchLatency(Apply apply, bool batched) {
   // between the two from an effect of running first or second (warm allocator, caches).
   double ours_cpu = 0, reference_cpu = 0;
   std::pair<double, double> ours_percentiles, reference;
+  Samples ours_samples, raw_samples;
   std::map<std::string, ThreadCounters> ours_threads, raw_threads;
   uint64_t resnapshots = 0;
   auto run_ours = [&] {
@@ -636,6 +697,7 @@ void BenchLatency(Apply apply, bool batched) {
     for (auto& subscriber : fleet->subscribers) resnapshots += subscriber->Stats().resnapshots;
     fleet->subscribers.clear();  // joins their threads before the latencies are read
     ours_percentiles = Percentiles(fleet->latencies);
+    ours_samples = std::move(fleet->latencies);
   };
   auto run_raw = [&] {
     Dir raw_dir;
@@ -670,6 +732,7 @@ void BenchLatency(Apply apply, bool batched) {
     for (auto& thread : raw.threads) thread.join();
     raw.threads.clear();
     reference = Percentiles(raw.latencies);
+    raw_samples = std::move(raw.latencies);
   };
   if (std::getenv("BUS_BENCH_RAW_FIRST") != nullptr) {
     run_raw();
@@ -691,6 +754,9 @@ void BenchLatency(Apply apply, bool batched) {
   Row("publish-to-apply latency p99", ours_p99, reference.second, "us");
   Row("process CPU time during the run", ours_cpu, reference_cpu, "cpu s");
   std::printf("  (re-snapshots by the subscribers: %llu)\n", (unsigned long long)resnapshots);
+  std::printf("  deliveries over 2 ms per tenth of the run: kr bus%s; raw zmq%s (of %d each)\n",
+              TailByWindow(ours_samples, total).c_str(), TailByWindow(raw_samples, total).c_str(),
+              total / 10 * kSubscribers);
   PrintThreads("kr bus", ours_threads);
   PrintThreads("raw zmq", raw_threads);
 }
@@ -727,13 +793,13 @@ void BenchRawFraming(Framing framing) {
   std::atomic<int> ready{0};
   std::atomic<bool> stop{false};
   std::vector<std::atomic<uint64_t>> received(kSubscribers);
-  std::vector<std::vector<double>> latencies(kSubscribers);
+  Samples latencies = SampleBuffers(total);
   std::vector<std::thread> threads;
   for (int s = 0; s < kSubscribers; ++s) {
     threads.emplace_back([&, s] {
       auto record = [&](std::string_view body) {
-        auto now = Clock::now().time_since_epoch().count();
-        latencies[s].push_back((now - sent_at[IndexOf(body)]) / 1e3);
+        const size_t index = IndexOf(body);
+        Record(latencies[s], index, sent_at[index]);
         ++received[s];
       };
       RunRawSubscriber(endpoint, ready, stop, [&](std::vector<zmq::message_t>& frames) {
