@@ -26,10 +26,15 @@ void SlotIndex::EraseAt(size_t hole) {
   --size_;
 }
 
-void SlotIndex::Move(uint64_t hash, uint32_t from, uint32_t to) {
-  size_t i = Home(Tag(hash));
-  while (slots_[i].position_plus_one != from + 1) i = (i + 1) & mask_;
-  slots_[i].position_plus_one = to + 1;
+uint32_t SlotIndex::EraseMovingLast(size_t slot, uint32_t last, uint64_t last_hash) {
+  const uint32_t position = PositionAt(slot);
+  EraseAt(slot);
+  if (position != last) {
+    size_t i = Home(Tag(last_hash));
+    while (slots_[i].position_plus_one != last + 1) i = (i + 1) & mask_;
+    slots_[i].position_plus_one = position + 1;
+  }
+  return position;
 }
 
 void SlotIndex::PrefetchHome(uint64_t hash) const {

@@ -38,10 +38,10 @@ class SlotIndex {
 
   // The key must not be indexed yet.
   void Insert(uint64_t hash, uint32_t position);
-  // Removes a slot found by Find.
-  void EraseAt(size_t slot);
-  // The entry of `hash` at position `from` moved to `to` (e.g. the last one into a hole).
-  void Move(uint64_t hash, uint32_t from, uint32_t to);
+  // Removes a slot found by Find, for a caller that keeps its entries dense: the entry at
+  // `last` (hash `last_hash`) is re-indexed at the erased position, and the caller moves it
+  // there unless it was the erased one. Returns the erased position.
+  uint32_t EraseMovingLast(size_t slot, uint32_t last, uint64_t last_hash);
 
   // Cache warming for a group of lookups: the home slot's line, then (once it is in cache)
   // the position of the first entry whose tag matches, for the caller to prefetch.
@@ -58,6 +58,7 @@ class SlotIndex {
   };
   static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
   size_t Home(uint32_t tag) const { return tag & mask_; }
+  void EraseAt(size_t slot);
   void Grow(size_t min_slots);
   void Place(Slot slot);
 

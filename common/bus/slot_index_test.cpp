@@ -31,13 +31,9 @@ struct DenseKeys {
   bool Erase(const std::string& key) {
     const size_t slot = FindSlot(key);
     if (slot == SlotIndex::kAbsent) return false;
-    const uint32_t position = index.PositionAt(slot);
-    index.EraseAt(slot);
     const uint32_t last = static_cast<uint32_t>(keys.size() - 1);
-    if (position != last) {
-      index.Move(hash(keys[last]), last, position);
-      keys[position] = keys[last];
-    }
+    const uint32_t position = index.EraseMovingLast(slot, last, hash(keys[last]));
+    if (position != last) keys[position] = keys[last];
     keys.pop_back();
     return true;
   }

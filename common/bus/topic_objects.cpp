@@ -22,14 +22,9 @@ void TopicObjects::Insert(Object object) {
 bool TopicObjects::Erase(std::string_view key) {
   const size_t slot = FindSlot(key, HashBytes(key));
   if (slot == SlotIndex::kAbsent) return false;
-  const uint32_t position = index_.PositionAt(slot);
-  index_.EraseAt(slot);
-  // Keep the objects dense: the last one moves into the freed position.
   const uint32_t last = static_cast<uint32_t>(objects_.size() - 1);
-  if (position != last) {
-    index_.Move(HashBytes(objects_[last]->key()), last, position);
-    objects_[position] = std::move(objects_[last]);
-  }
+  const uint32_t position = index_.EraseMovingLast(slot, last, HashBytes(objects_[last]->key()));
+  if (position != last) objects_[position] = std::move(objects_[last]);
   objects_.pop_back();
   return true;
 }

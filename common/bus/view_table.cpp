@@ -24,14 +24,9 @@ ViewTable::Entry& ViewTable::Insert(std::string_view key, uint64_t key_hash, Obj
 bool ViewTable::Erase(std::string_view key, uint64_t key_hash) {
   const size_t slot = FindSlot(key, key_hash);
   if (slot == SlotIndex::kAbsent) return false;
-  const uint32_t position = index_.PositionAt(slot);
-  index_.EraseAt(slot);
-  // Keep the entries dense: the last one moves into the freed position.
   const uint32_t last = static_cast<uint32_t>(entries_.size() - 1);
-  if (position != last) {
-    index_.Move(entries_[last].key_hash, last, position);
-    entries_[position] = std::move(entries_[last]);
-  }
+  const uint32_t position = index_.EraseMovingLast(slot, last, entries_[last].key_hash);
+  if (position != last) entries_[position] = std::move(entries_[last]);
   entries_.pop_back();
   return true;
 }
